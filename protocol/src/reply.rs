@@ -1,0 +1,244 @@
+//! Reply codes (spec.md section 15) and reply lines.
+
+use std::fmt;
+
+/// Every reply code of mftp/1, one doc line each (spec.md section 15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u16)]
+pub enum Code {
+    /// Data follows (`download`) or send the data (`upload`); field: bytes.
+    DataFollows = 150,
+    /// Listing follows; field: entry count.
+    Listing = 200,
+    /// File size; fields: bytes, megabytes, `MB`.
+    FileSize = 213,
+    /// Greeting; field: `mftp/1`.
+    Ready = 220,
+    /// Goodbye; the server closes the connection.
+    Goodbye = 221,
+    /// Upload stored; field: bytes.
+    Stored = 226,
+    /// File removed.
+    Removed = 250,
+    /// Service closing this connection (idle, too many connections, shutdown).
+    Closing = 421,
+    /// Local I/O error; the upload was not stored.
+    IoError = 451,
+    /// Insufficient storage; the upload was not stored.
+    NoSpace = 452,
+    /// Syntax error: unknown verb, empty line, line too long.
+    SyntaxError = 500,
+    /// Bad argument: missing, extra or malformed.
+    BadArgument = 501,
+    /// No such file or directory.
+    NotFound = 550,
+    /// Wrong kind: a directory where a file is needed, or the reverse.
+    WrongKind = 551,
+    /// Upload larger than the server's limit.
+    TooLarge = 552,
+    /// Name not allowed (spec.md section 4).
+    BadName = 553,
+    /// Name already exists; uploads never replace.
+    Exists = 554,
+    /// Not permitted: the server is read-only.
+    ReadOnly = 556,
+}
+
+impl Code {
+    /// Every code, in numeric order.
+    pub const ALL: [Code; 18] = [
+        Code::DataFollows,
+        Code::Listing,
+        Code::FileSize,
+        Code::Ready,
+        Code::Goodbye,
+        Code::Stored,
+        Code::Removed,
+        Code::Closing,
+        Code::IoError,
+        Code::NoSpace,
+        Code::SyntaxError,
+        Code::BadArgument,
+        Code::NotFound,
+        Code::WrongKind,
+        Code::TooLarge,
+        Code::BadName,
+        Code::Exists,
+        Code::ReadOnly,
+    ];
+
+    /// The three-digit number.
+    #[must_use]
+    pub fn number(self) -> u16 {
+        self as u16
+    }
+
+    /// The code with this number, if mftp/1 defines it.
+    #[must_use]
+    pub fn from_number(number: u16) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.number() == number)
+    }
+
+    /// A short human meaning, for clients showing errors.
+    #[must_use]
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Code::DataFollows => "data follows",
+            Code::Listing => "listing follows",
+            Code::FileSize => "file size",
+            Code::Ready => "ready",
+            Code::Goodbye => "goodbye",
+            Code::Stored => "stored",
+            Code::Removed => "removed",
+            Code::Closing => "server closed the connection",
+            Code::IoError => "server I/O error, nothing stored",
+            Code::NoSpace => "server out of space, nothing stored",
+            Code::SyntaxError => "unknown command",
+            Code::BadArgument => "bad argument",
+            Code::NotFound => "no such file or directory",
+            Code::WrongKind => "wrong kind (directory vs. file)",
+            Code::TooLarge => "file larger than the server accepts",
+            Code::BadName => "name not allowed",
+            Code::Exists => "name already exists",
+            Code::ReadOnly => "server is read-only",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
+
+/// One reply line: a code and the text after it (fields first, FRAME-6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The three-digit code as sent; it may be one mftp/1 does not define.
+    pub code: u16,
+    /// Everything after the code and its SP.
+    pub text: String,
+}
+
+/// Why a reply line could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed reply line: {0:?}")]
+pub struct BadReply(pub String);
+
+impl Reply {
+    /// A reply with a known code.
+    pub fn new(code: Code, text: impl Into<String>) -> Self {
+        Self {
+            code: code.number(),
+            text: text.into(),
+        }
+    }
+
+    /// Parses a line (without its LF; a trailing CR is already gone).
+    pub fn parse(line: &[u8]) -> Result<Self, BadReply> {
+        let bad = || BadReply(String::from_utf8_lossy(line).into_owned());
+        let (digits, rest) = line.split_at_checked(3).ok_or_else(bad)?;
+        if !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
+            return Err(bad());
+        }
+        let text = match rest {
+            [] => &[][..],
+            [b' ', text @ ..] => text,
+            _ => return Err(bad()),
+        };
+        let code = std::str::from_utf8(digits)
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(bad)?;
+        let text = String::from_utf8(text.to_vec()).map_err(|_| bad())?;
+        Ok(Self { code, text })
+    }
+
+    /// The known code, if any.
+    #[must_use]
+    pub fn known_code(&self) -> Option<Code> {
+        Code::from_number(self.code)
+    }
+
+    /// True for 1xx and 2xx.
+    #[must_use]
+    pub fn is_success(&self) -> bool {
+        (100..300).contains(&self.code)
+    }
+
+    /// The first field: the text up to the first SP.
+    #[must_use]
+    pub fn first_field(&self) -> &str {
+        self.text.split(' ').next().unwrap_or("")
+    }
+
+    /// The first field as a decimal number (`150`, `200`, `213`, `226`).
+    #[must_use]
+    pub fn number_field(&self) -> Option<u64> {
+        let field = self.first_field();
+        if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        field.parse().ok()
+    }
+
+    /// The wire form, LF included.
+    #[must_use]
+    pub fn to_line(&self) -> String {
+        format!("{} {}\n", self.code, self.text)
+    }
+}
+
+/// The `<mb>` field of `size` (SIZE-2): bytes / 1 048 576, two decimals,
+/// rounded half away from zero with integer arithmetic.
+///
+/// ```
+/// assert_eq!(mftp_protocol::megabytes(131_072), "0.13");
+/// ```
+#[must_use]
+pub fn megabytes(bytes: u64) -> String {
+    let hundredths = (u128::from(bytes) * 100 + 524_288) / 1_048_576;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn megabytes_matches_the_spec_table() {
+        // SIZE-2 table in spec.md section 7.
+        let table = [
+            (0, "0.00"),
+            (5242, "0.00"),
+            (5243, "0.01"),
+            (131_072, "0.13"),
+            (655_360, "0.63"),
+            (1_048_576, "1.00"),
+            (1_572_864, "1.50"),
+            (9_223_372_036_854_775_807, "8796093022208.00"),
+        ];
+        for (bytes, want) in table {
+            assert_eq!(megabytes(bytes), want, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn reply_lines_parse() {
+        let reply = Reply::parse(b"213 131072 0.13 MB").expect("valid");
+        assert_eq!((reply.code, reply.number_field()), (213, Some(131_072)));
+        assert_eq!(Reply::parse(b"221").map(|r| r.code), Ok(221));
+        assert!(Reply::parse(b"22").is_err());
+        assert!(Reply::parse(b"2x1 hi").is_err());
+        assert!(Reply::parse(b"2211 hi").is_err());
+        assert!(Reply::parse(b"099 hi").is_err());
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for code in Code::ALL {
+            assert_eq!(Code::from_number(code.number()), Some(code));
+        }
+        assert_eq!(Reply::new(Code::Stored, "5").to_line(), "226 5\n");
+    }
+}
