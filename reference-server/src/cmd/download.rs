@@ -1,0 +1,33 @@
+//! `download NAME` — spec.md section 8.
+//!
+//! > **DOWNLOAD-1** MUST — `download NAME` for a regular file is answered
+//! > with `150 <bytes>` followed by exactly `<bytes>` raw bytes.
+//!
+//! > **DOWNLOAD-4** MUST — A server that cannot deliver every announced byte
+//! > closes the connection rather than send fewer or other bytes.
+//!
+//! The size announced is the open file's own length (`fstat`), and the
+//! bytes go out with `sendfile(2)`; a file that shrinks meanwhile ends the
+//! connection.
+
+use mftp_protocol::{Code, Name, Reply};
+
+use super::{Context, Outcome, fail};
+use crate::connection::{Connection, DataError};
+
+pub async fn apply(
+    conn: &mut Connection,
+    ctx: &Context,
+    name: &Name,
+) -> Result<Outcome, DataError> {
+    let (file, len) = match ctx.storage.open_file(name) {
+        Ok(opened) => opened,
+        Err(error) => return Ok(fail(conn, &error)),
+    };
+    conn.queue(&Reply::new(Code::DataFollows, len.to_string()));
+    conn.send_file(&file, len).await?;
+    Ok(Outcome {
+        bytes: len,
+        ..Outcome::reply(Code::DataFollows)
+    })
+}

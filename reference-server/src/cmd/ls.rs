@@ -1,0 +1,25 @@
+//! `ls [DIR]` — spec.md section 6.
+//!
+//! > **LS-1** MUST — `ls` with no argument lists the root; `ls DIR` lists the
+//! > directory DIR. The reply is `200 <n>` followed by exactly n entry lines.
+//!
+//! Sorting and leaving out what cannot be shown (LS-3, LS-5) is the
+//! storage's job; this file only writes the listing.
+
+use mftp_protocol::{Code, Name, Reply};
+
+use super::{Context, Outcome, fail};
+use crate::connection::Connection;
+
+pub fn apply(conn: &mut Connection, ctx: &Context, dir: Option<&Name>) -> Outcome {
+    let entries = match ctx.storage.list(dir) {
+        Ok(entries) => entries,
+        Err(error) => return fail(conn, &error),
+    };
+    conn.queue(&Reply::new(Code::Listing, entries.len().to_string()));
+    for entry in &entries {
+        conn.queue_raw(entry.name.as_bytes());
+        conn.queue_raw(if entry.is_dir { b"/\n" } else { b"\n" });
+    }
+    Outcome::reply(Code::Listing)
+}

@@ -1,0 +1,23 @@
+//! The reference mftp/1 server: complete against `spec.md`, confined to its
+//! root, atomic on upload, bounded in memory.
+//!
+//! # Layout
+//! - [`server`]: accept loop, connection limit (LIMIT-3), graceful shutdown.
+//! - [`connection`]: one socket — framed command lines in, queued replies and
+//!   `sendfile` data out, idle timeout (LIMIT-1). I/O only.
+//! - [`cmd`]: what each command means, one file per command.
+//! - [`storage`]: the file operations behind a trait; [`storage::fs`] keeps
+//!   every name inside the root with `cap-std` and links uploads into place.
+//! - [`shutdown`]: the stop signal each connection listens to.
+//!
+//! Parsing of command lines, names and reply codes comes from
+//! `mftp_protocol`, shared with the client.
+
+pub mod cmd;
+pub mod connection;
+pub mod server;
+pub mod shutdown;
+pub mod storage;
+
+pub use cmd::{Context, Limits};
+pub use server::{Config, run};

@@ -1,0 +1,304 @@
+//! The file-system storage: a root directory opened with `cap-std`, so that
+//! every lookup is resolved beneath it — `..`, absolute paths and symbolic
+//! links leading outside all fail inside the library rather than relying on
+//! string checks alone (SEC-1, SEC-3).
+//!
+//! Uploads go to a hidden directory [`PARTIAL_DIR`] at the root and are
+//! linked into place with `linkat`, which never replaces an existing entry
+//! (UPLOAD-5). Leftovers of a crashed run are removed at start-up.
+
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
+use mftp_protocol::Name;
+use mftp_protocol::name::listable;
+
+use super::{Entry, ErrorKind, Result, Storage, StorageError, Upload};
+
+/// Where uploads in progress live, under the root. Its name is reserved by
+/// spec.md section 4, so clients can neither list nor name it.
+pub const PARTIAL_DIR: &str = ".mftp-partial";
+
+/// Storage confined to one directory.
+#[derive(Debug)]
+pub struct FsStorage {
+    root: Arc<Dir>,
+    /// `None` when the root is not writable (or the server is read-only):
+    /// uploads then fail with `451`.
+    partial: Option<Arc<Dir>>,
+    /// Makes temporary names unique within this process.
+    next_upload: AtomicU64,
+}
+
+impl FsStorage {
+    /// Opens `root`, which must be an existing directory, and prepares the
+    /// upload area unless `read_only`.
+    pub fn open(root: &Path, read_only: bool) -> io::Result<Self> {
+        let root = Dir::open_ambient_dir(root, ambient_authority())?;
+        let partial = if read_only {
+            None
+        } else {
+            match root.create_dir(PARTIAL_DIR) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+            Some(Arc::new(root.open_dir(PARTIAL_DIR)?))
+        };
+        let storage = Self {
+            root: Arc::new(root),
+            partial,
+            next_upload: AtomicU64::new(0),
+        };
+        storage.remove_partials();
+        Ok(storage)
+    }
+
+    /// Removes every temporary upload file: stale ones at start-up, aborted
+    /// ones at shutdown. Returns how many were removed.
+    pub fn remove_partials(&self) -> usize {
+        let Some(partial) = &self.partial else {
+            return 0;
+        };
+        let Ok(entries) = partial.entries() else {
+            return 0;
+        };
+        entries
+            .filter_map(std::result::Result::ok)
+            .filter(|entry| partial.remove_file(entry.file_name()).is_ok())
+            .count()
+    }
+
+    /// The kind of a name: following links, but only inside the root.
+    fn metadata(&self, name: &str) -> Result<cap_std::fs::Metadata> {
+        self.root.metadata(name).map_err(lookup_error)
+    }
+
+    /// Metadata of a regular file (a directory is `WrongKind`, anything
+    /// else absent).
+    fn file_metadata(&self, name: &Name) -> Result<cap_std::fs::Metadata> {
+        let meta = self.metadata(name.as_str())?;
+        if meta.is_dir() {
+            return Err(StorageError::new(ErrorKind::WrongKind, "is a directory"));
+        }
+        if !meta.is_file() {
+            return Err(StorageError::new(ErrorKind::NotFound, "not a regular file"));
+        }
+        Ok(meta)
+    }
+}
+
+impl Storage for FsStorage {
+    fn list(&self, dir: Option<&Name>) -> Result<Vec<Entry>> {
+        let entries = match dir {
+            None => self.root.entries(),
+            Some(dir) => {
+                if !self.metadata(dir.as_str())?.is_dir() {
+                    return Err(StorageError::new(ErrorKind::WrongKind, "not a directory"));
+                }
+                self.root.read_dir(dir.as_str())
+            }
+        }
+        .map_err(lookup_error)?;
+        let mut listing = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_error)?;
+            let raw = entry.file_name();
+            let Some(name) = listable(raw.as_bytes()) else {
+                continue;
+            };
+            let file_type = entry.file_type().map_err(io_error)?;
+            let is_dir = if file_type.is_dir() {
+                true
+            } else if file_type.is_file() {
+                false
+            } else if file_type.is_symlink() {
+                // SEC-2/SEC-3: a link is shown as its target, if that is
+                // inside the root; resolve from the root, not from `dir`,
+                // so a link may climb back up within the root.
+                let path = dir.map_or_else(|| name.to_owned(), |dir| format!("{dir}/{name}"));
+                match self.root.metadata(path) {
+                    Ok(meta) if meta.is_dir() => true,
+                    Ok(meta) if meta.is_file() => false,
+                    _ => continue,
+                }
+            } else {
+                continue;
+            };
+            listing.push(Entry {
+                name: name.to_owned(),
+                is_dir,
+            });
+        }
+        listing.sort_unstable();
+        Ok(listing)
+    }
+
+    fn file_size(&self, name: &Name) -> Result<u64> {
+        Ok(self.file_metadata(name)?.len())
+    }
+
+    fn open_file(&self, name: &Name) -> Result<(std::fs::File, u64)> {
+        self.file_metadata(name)?;
+        // O_NONBLOCK: should a FIFO be swapped in after the check above,
+        // opening it must not hang the connection.
+        let file = self
+            .root
+            .open_with(
+                name.as_str(),
+                OpenOptions::new()
+                    .read(true)
+                    .custom_flags(rustix::fs::OFlags::NONBLOCK.bits().cast_signed()),
+            )
+            .map_err(lookup_error)?;
+        let meta = file.metadata().map_err(io_error)?;
+        if !meta.is_file() {
+            return Err(StorageError::new(ErrorKind::NotFound, "not a regular file"));
+        }
+        Ok((file.into_std(), meta.len()))
+    }
+
+    fn remove_file(&self, name: &Name) -> Result<()> {
+        self.file_metadata(name)?;
+        // Removes the entry itself: a link, not its target (RM-3).
+        self.root.remove_file(name.as_str()).map_err(lookup_error)
+    }
+
+    fn begin_upload(&self, name: &Name) -> Result<Box<dyn Upload>> {
+        if let Some(parent) = name.parent()
+            && !self.metadata(parent)?.is_dir()
+        {
+            return Err(StorageError::new(
+                ErrorKind::WrongKind,
+                "parent is not a directory",
+            ));
+        }
+        // UPLOAD-5: any entry by that name, even a dangling link, is taken.
+        match self
+            .root
+            .symlink_metadata(name.as_str())
+            .map_err(lookup_error)
+        {
+            Ok(_) => return Err(StorageError::new(ErrorKind::Exists, "name exists")),
+            Err(e) if e.kind == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let Some(partial) = &self.partial else {
+            return Err(StorageError::new(ErrorKind::Io, "no writable upload area"));
+        };
+        let serial = self.next_upload.fetch_add(1, Ordering::Relaxed);
+        let temp = format!("upload-{}-{serial}", std::process::id());
+        let file = partial
+            .open_with(&temp, OpenOptions::new().write(true).create_new(true))
+            .map_err(write_error)?;
+        Ok(Box::new(FsUpload {
+            file: Some(file.into_std()),
+            temp,
+            partial: Arc::clone(partial),
+            root: Arc::clone(&self.root),
+            name: name.clone(),
+        }))
+    }
+}
+
+/// A temporary file under [`PARTIAL_DIR`] waiting to be linked into place.
+struct FsUpload {
+    /// Closed (taken) before linking.
+    file: Option<std::fs::File>,
+    temp: String,
+    partial: Arc<Dir>,
+    root: Arc<Dir>,
+    name: Name,
+}
+
+impl Upload for FsUpload {
+    fn write(&mut self, data: &[u8]) -> Result<()> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| StorageError::new(ErrorKind::Io, "closed"))?;
+        file.write_all(data).map_err(write_error)
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| StorageError::new(ErrorKind::Io, "closed"))?;
+        file.sync_all().map_err(write_error)?;
+        drop(file);
+        // linkat fails with EEXIST rather than replace: the race of UPLOAD-5
+        // has exactly one winner.
+        self.partial
+            .hard_link(&self.temp, &self.root, self.name.as_str())
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    StorageError {
+                        kind: ErrorKind::Exists,
+                        source: e,
+                    }
+                } else {
+                    write_error(e)
+                }
+            })?;
+        // Make the new directory entry durable too (UPLOAD-4).
+        let parent = self.name.parent().unwrap_or(".");
+        if let Ok(dir) = self.root.open_dir(parent) {
+            let _ = dir.into_std_file().sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for FsUpload {
+    fn drop(&mut self) {
+        // After a commit the data lives on under its name; before one, this
+        // discards it (UPLOAD-6, SEC-4).
+        let _ = self.partial.remove_file(&self.temp);
+    }
+}
+
+fn is_raw(e: &io::Error, errno: rustix::io::Errno) -> bool {
+    e.raw_os_error() == Some(errno.raw_os_error())
+}
+
+/// Errors from resolving a name: whatever cannot be reached inside the
+/// root is absent (SEC-3). cap-std reports an escape as PermissionDenied.
+fn lookup_error(e: io::Error) -> StorageError {
+    let absent = matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied | io::ErrorKind::NotADirectory
+    ) || is_raw(&e, rustix::io::Errno::LOOP)
+        || is_raw(&e, rustix::io::Errno::NAMETOOLONG);
+    let kind = if absent {
+        ErrorKind::NotFound
+    } else {
+        ErrorKind::Io
+    };
+    StorageError { kind, source: e }
+}
+
+/// Errors from writing: a full disk is told apart (`452`).
+fn write_error(e: io::Error) -> StorageError {
+    let full = e.kind() == io::ErrorKind::StorageFull || is_raw(&e, rustix::io::Errno::DQUOT);
+    StorageError {
+        kind: if full {
+            ErrorKind::NoSpace
+        } else {
+            ErrorKind::Io
+        },
+        source: e,
+    }
+}
+
+fn io_error(e: io::Error) -> StorageError {
+    StorageError {
+        kind: ErrorKind::Io,
+        source: e,
+    }
+}
