@@ -1,0 +1,11 @@
+//! Integration tests of the reference server: each starts the real binary
+//! on port 0 in its own temp dir (see `support`).
+
+mod commands;
+mod concurrency;
+mod launch;
+mod limits;
+mod memory;
+mod security;
+mod support;
+mod upload;

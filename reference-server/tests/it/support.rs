@@ -1,0 +1,243 @@
+//! Test context: a temp dir with `root/` served by the real binary on port
+//! 0 and `outside/` beside it, plus a small raw-TCP client.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+/// How long any single read from the server may take in a test.
+pub const STEP: Duration = Duration::from_secs(10);
+
+/// A running server in its own temp dir; killed and reaped on drop.
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub addr: SocketAddr,
+    pub child: Child,
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Server {
+    /// Starts the server on an empty root.
+    pub fn start() -> Self {
+        Self::start_with(&[], |_| {})
+    }
+
+    /// Seeds the root with `seed(root)`, then starts the server with extra
+    /// arguments.
+    pub fn start_with(extra: &[&str], seed: impl FnOnce(&Path)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("root");
+        std::fs::create_dir(&root).expect("root");
+        std::fs::create_dir(dir.path().join("outside")).expect("outside");
+        std::fs::write(dir.path().join("outside/secret.txt"), b"outside secret").expect("secret");
+        seed(&root);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reference-server"))
+            .arg("--root")
+            .arg(&root)
+            .args(["--port", "0", "--log-level", "warn"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start reference-server");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        // The server prints its address once it listens; EOF means it died.
+        let read = stdout.read_line(&mut line);
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse().ok());
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!("server did not start: read {read:?}, line {line:?}, status {status:?}");
+        };
+        Self {
+            dir,
+            addr,
+            child,
+            _stdout: stdout,
+        }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    pub fn outside(&self) -> PathBuf {
+        self.dir.path().join("outside")
+    }
+
+    /// Connects and reads the greeting.
+    pub fn connect(&self) -> Client {
+        let mut client = Client::connect_raw(self.addr);
+        let greeting = client.line();
+        assert!(greeting.starts_with("220 mftp/1"), "greeting: {greeting:?}");
+        client
+    }
+
+    /// Everything under the root except the server's reserved upload area,
+    /// as sorted relative paths.
+    pub fn tree(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        walk(&self.root(), &self.root(), &mut out);
+        out.sort();
+        out
+    }
+
+    /// Files left in the server's upload area.
+    pub fn partials(&self) -> usize {
+        std::fs::read_dir(self.root().join(".mftp-partial")).map_or(0, Iterator::count)
+    }
+
+    /// Waits (bounded) until `check` holds, polling.
+    pub fn eventually(&self, what: &str, mut check: impl FnMut() -> bool) {
+        let deadline = std::time::Instant::now() + STEP;
+        while !check() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(base)
+            .expect("under base")
+            .to_string_lossy()
+            .into_owned();
+        if rel.starts_with(".mftp") {
+            continue;
+        }
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        out.push(if is_dir { format!("{rel}/") } else { rel });
+        if is_dir {
+            walk(base, &path, out);
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw client: send bytes, read reply lines and data, with deadlines.
+pub struct Client {
+    pub stream: BufReader<TcpStream>,
+}
+
+impl Client {
+    pub fn connect_raw(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect_timeout(&addr, STEP).expect("connect");
+        stream.set_read_timeout(Some(STEP)).expect("timeout");
+        stream.set_write_timeout(Some(STEP)).expect("timeout");
+        Self {
+            stream: BufReader::new(stream),
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.get_mut().write_all(bytes).expect("send");
+    }
+
+    /// One reply line without its LF; panics on EOF or timeout.
+    pub fn line(&mut self) -> String {
+        let mut line = Vec::new();
+        let n = self
+            .stream
+            .read_until(b'\n', &mut line)
+            .expect("read reply line");
+        assert!(
+            n > 0 && line.ends_with(b"\n"),
+            "connection closed; got {:?}",
+            String::from_utf8_lossy(&line)
+        );
+        line.pop();
+        String::from_utf8(line).expect("UTF-8 reply")
+    }
+
+    /// Sends a command line and returns the first reply line.
+    pub fn cmd(&mut self, command: &str) -> String {
+        self.send(format!("{command}\n").as_bytes());
+        self.line()
+    }
+
+    /// The reply code of a command.
+    pub fn code(&mut self, command: &str) -> u16 {
+        let reply = self.cmd(command);
+        reply
+            .get(..3)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("bad reply {reply:?}"))
+    }
+
+    /// `ls` as (code, entries).
+    pub fn ls(&mut self, command: &str) -> (u16, Vec<String>) {
+        let reply = self.cmd(command);
+        if !reply.starts_with("200 ") {
+            return (reply[..3].parse().expect("code"), Vec::new());
+        }
+        let count: usize = reply[4..]
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("count");
+        (200, (0..count).map(|_| self.line()).collect())
+    }
+
+    pub fn read_exact(&mut self, len: usize) -> Vec<u8> {
+        let mut data = vec![0; len];
+        self.stream.read_exact(&mut data).expect("read data");
+        data
+    }
+
+    /// Downloads a file; panics unless the reply is `150`.
+    pub fn download(&mut self, name: &str) -> Vec<u8> {
+        let reply = self.cmd(&format!("download {name}"));
+        let len: usize = reply
+            .strip_prefix("150 ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("download {name}: {reply:?}"));
+        self.read_exact(len)
+    }
+
+    /// Uploads bytes; returns the final reply line.
+    pub fn upload(&mut self, name: &str, data: &[u8]) -> String {
+        let reply = self.cmd(&format!("upload {} {name}", data.len()));
+        if !reply.starts_with("150 ") {
+            return reply;
+        }
+        self.send(data);
+        self.line()
+    }
+
+    /// True once the server has closed the connection (EOF), reading at most
+    /// a few lines first.
+    pub fn closed(&mut self) -> bool {
+        let mut rest = Vec::new();
+        self.stream.read_to_end(&mut rest).is_ok()
+    }
+}
+
+/// `n` random bytes from a seeded generator, so a failure can be replayed.
+pub fn random_bytes(seed: u64, n: usize) -> Vec<u8> {
+    use rand::{RngCore, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut data = vec![0; n];
+    rng.fill_bytes(&mut data);
+    data
+}
