@@ -1,0 +1,91 @@
+//! The interactive prompt, driven through a pseudo-terminal.
+//!
+//! Each step waits for the prompt before typing, so that rustyline has
+//! finished drawing (and asking the terminal for the cursor position)
+//! before input arrives. Every wait is bounded by the session timeout.
+
+use rexpect::session::{PtySession, spawn_command};
+
+use crate::support::Ctx;
+
+const WAIT_MS: u64 = 20_000;
+
+fn prompt(ctx: &Ctx) -> String {
+    format!("mftp 127.0.0.1:{}> ", ctx.port)
+}
+
+fn start(ctx: &Ctx) -> PtySession {
+    let mut command = ctx.client_std();
+    command.env("TERM", "xterm");
+    let mut session = spawn_command(command, Some(WAIT_MS)).expect("spawn the client in a pty");
+    session.exp_string("mftp> ").expect("first prompt");
+    session
+}
+
+fn type_line(session: &mut PtySession, line: &str, expect: &str, next_prompt: &str) {
+    session.send_line(line).expect("type a line");
+    session
+        .exp_string(expect)
+        .unwrap_or_else(|e| panic!("after {line:?}, expected {expect:?}: {e}"));
+    session
+        .exp_string(next_prompt)
+        .unwrap_or_else(|e| panic!("after {line:?}, expected the prompt {next_prompt:?}: {e}"));
+}
+
+#[test]
+fn a_session_at_the_prompt() {
+    let ctx = Ctx::new();
+    ctx.put("a.txt", b"hello");
+    ctx.mkdir("docs");
+    ctx.put_local("up.txt", b"uploaded");
+    let connected = prompt(&ctx);
+    let mut session = start(&ctx);
+    let not_connected = format!(
+        "not connected: type 'connme' to connect to 127.0.0.1:{}",
+        ctx.port
+    );
+    type_line(&mut session, "ls", &not_connected, "mftp> ");
+    type_line(&mut session, "help", "download NAME", "mftp> ");
+    type_line(&mut session, "connme", "220 mftp/1", &connected);
+    type_line(&mut session, "ls", "docs/", &connected);
+    type_line(&mut session, "size a.txt", "0.00 MB (5 bytes)", &connected);
+    type_line(
+        &mut session,
+        "download a.txt",
+        "downloaded a.txt",
+        &connected,
+    );
+    type_line(
+        &mut session,
+        "upload up.txt",
+        "uploaded up.txt as",
+        &connected,
+    );
+    type_line(&mut session, "rm a.txt", "removed a.txt", &connected);
+    type_line(&mut session, "size a.txt", "error 550", &connected);
+    type_line(&mut session, "frobnicate", "unknown command", &connected);
+    session.send_line("byebye").expect("type byebye");
+    session.exp_string("disconnected from").expect("goodbye");
+    session.exp_eof().expect("the client leaves after byebye");
+
+    assert_eq!(ctx.local_file("a.txt"), b"hello");
+    assert_eq!(ctx.root_file("up.txt"), b"uploaded");
+    assert_eq!(ctx.root_names(), ["docs", "up.txt"]);
+    // History is kept across sessions.
+    let history = std::fs::read_to_string(ctx.home().join(".mftp_history")).expect("history");
+    assert!(history.contains("size a.txt"), "{history}");
+}
+
+#[test]
+fn a_dropped_connection_is_reported_and_the_prompt_survives() {
+    let mut ctx = Ctx::new();
+    let connected = prompt(&ctx);
+    let mut session = start(&ctx);
+    type_line(&mut session, "connme", "220 mftp/1", &connected);
+    ctx.stop_server();
+    type_line(&mut session, "ls", "connection lost", "mftp> ");
+    type_line(&mut session, "ls", "not connected", "mftp> ");
+    type_line(&mut session, "connme", "could not connect", "mftp> ");
+    session.send_line("quit").expect("type quit");
+    session.exp_eof().expect("the client leaves after quit");
+}
