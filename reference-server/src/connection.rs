@@ -19,9 +19,14 @@ use crate::shutdown::Shutdown;
 /// How much is read from the socket at once while waiting for a command.
 const COMMAND_READ: usize = 16 * 1024;
 /// How much upload data is read from the socket at once.
-const DATA_READ: usize = 1024 * 1024;
+const DATA_READ: usize = 256 * 1024;
 /// The most bytes handed to one `sendfile` call.
 const SENDFILE_CHUNK: usize = 8 * 1024 * 1024;
+
+/// The error for a client that stopped reading for the idle timeout.
+fn stalled() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "client stopped reading")
+}
 
 /// How long a closing connection waits for the client's FIN.
 const LINGER_TIME: Duration = Duration::from_secs(1);
@@ -105,7 +110,10 @@ impl Connection {
     /// Writes everything queued.
     pub async fn flush(&mut self) -> io::Result<()> {
         if !self.output.is_empty() {
-            self.stream.write_all(&self.output).await?;
+            // A client that stops reading must not hold the task forever.
+            tokio::time::timeout(self.idle_timeout, self.stream.write_all(&self.output))
+                .await
+                .map_err(|_| stalled())??;
             self.output.clear();
         }
         Ok(())
@@ -219,12 +227,14 @@ impl Connection {
                 .unwrap_or(usize::MAX)
                 .min(SENDFILE_CHUNK);
             let stream = &self.stream;
-            let sent = stream
-                .async_io(Interest::WRITABLE, || {
-                    rustix::fs::sendfile(stream.as_fd(), file, Some(&mut offset), chunk)
-                        .map_err(io::Error::from)
-                })
-                .await?;
+            let send = stream.async_io(Interest::WRITABLE, || {
+                rustix::fs::sendfile(stream.as_fd(), file, Some(&mut offset), chunk)
+                    .map_err(io::Error::from)
+            });
+            // A client that stops reading must not hold the task forever.
+            let sent = tokio::time::timeout(self.idle_timeout, send)
+                .await
+                .map_err(|_| stalled())??;
             if sent == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,

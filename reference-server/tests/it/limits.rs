@@ -70,3 +70,19 @@ fn read_only_refuses_changes() {
     assert_eq!(client.download("a.txt"), b"a");
     assert!(server.root().join("a.txt").exists());
 }
+
+#[test]
+fn client_that_stops_reading_a_download_is_dropped() {
+    let server = Server::start_with(&["--idle-timeout", "1", "--max-connections", "1"], |root| {
+        let file = std::fs::File::create(root.join("big.bin")).expect("create");
+        file.set_len(256 << 20).expect("sparse");
+    });
+    let mut stuck = server.connect();
+    stuck.send(b"download big.bin\n");
+    // The socket buffers fill and the server waits on a client that never
+    // reads; after the idle timeout it gives up and frees the slot.
+    server.eventually("the stalled download to be dropped", || {
+        let mut client = crate::support::Client::connect_raw(server.addr);
+        client.line().starts_with("220 ")
+    });
+}
