@@ -113,7 +113,25 @@ fn open_root(args: &Args) -> anyhow::Result<(PathBuf, FsStorage)> {
     Ok((root, storage))
 }
 
+/// Each client holds a socket and maybe a file: allow as many descriptors
+/// as the hard limit does, so `--max-connections` is not cut short by a
+/// small default soft limit.
+fn raise_fd_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if let Err(error) = setrlimit(Resource::Nofile, raised) {
+            tracing::warn!(%error, "cannot raise the open-file limit");
+        }
+    }
+}
+
 fn serve(args: &Args) -> anyhow::Result<()> {
+    raise_fd_limit();
     let (root, storage) = open_root(args)?;
     let storage = Arc::new(storage);
     let runtime = tokio::runtime::Builder::new_multi_thread()
