@@ -1,1 +1,130 @@
+//! Shared helpers of the mftp/1 benchmarks: they start the reference server
+//! in a temporary root, talk to it over loopback with a small blocking
+//! client, and run a plain-TCP baseline that the server's figures are
+//! divided by.
+//!
+//! # Layout
+//! - [`server`]: finds (and if needed builds) the release `reference-server`
+//!   binary and runs it in a temporary root; the process is killed and
+//!   reaped on drop, also when a benchmark panics.
+//! - [`client`]: a blocking mftp/1 client (std `TcpStream`, `TCP_NODELAY`,
+//!   1 MiB buffers, `sendfile(2)` for uploads) for `size`, `ls`,
+//!   `download` and `upload`.
+//! - [`baseline`]: the physical limit: a thread that pushes the same byte
+//!   counts through a plain loopback socket with `sendfile(2)` and no
+//!   protocol, and a plain TCP echo server.
+//! - [`memory`]: peak and current resident memory of a process
+//!   (`/proc/PID/status`), and the JSON file where the benches leave it for
+//!   the report.
+//! - [`files`]: fast random test files and size labels.
+//!
+//! # Why the server binary is built here
+//! `cargo bench -p benches` builds only this package, not other packages'
+//! binaries. [`server::binary`] therefore uses `target/release/reference-server`
+//! (the bench profile inherits `release`), and runs
+//! `cargo build --release -p reference-server` once if the binary is missing
+//! or older than the server's or protocol crate's sources. Set
+//! `MFTP_SERVER_BIN` to benchmark another binary.
 
+pub mod baseline;
+pub mod client;
+pub mod files;
+pub mod memory;
+pub mod server;
+
+use std::path::PathBuf;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, SamplingMode, Throughput};
+
+/// The workspace root (the parent of this crate).
+#[must_use]
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map_or(manifest.clone(), PathBuf::from)
+}
+
+/// The cargo target directory: `CARGO_TARGET_DIR` or `<workspace>/target`.
+#[must_use]
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
+/// Where criterion keeps its results (`<target>/criterion`).
+#[must_use]
+pub fn criterion_dir() -> PathBuf {
+    target_dir().join("criterion")
+}
+
+/// Raises this process's soft open-file limit to at least `want` (capped by
+/// the hard limit) and returns the limit now in force. Child processes, the
+/// server included, inherit it.
+pub fn raise_nofile_limit(want: u64) -> u64 {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let current = limit.current.unwrap_or(u64::MAX);
+    if current >= want {
+        return current;
+    }
+    let target = limit.maximum.map_or(want, |max| max.min(want));
+    let raised = Rlimit {
+        current: Some(target),
+        maximum: limit.maximum,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => target,
+        Err(_) => current,
+    }
+}
+
+/// Sets a group's throughput and a sampling plan that keeps the run
+/// bounded: 64 MiB and more get 10 flat samples (one or a few transfers
+/// each), smaller transfers the usual linear sampling.
+///
+/// `MFTP_BENCH_QUICK=1` shrinks every plan to 10 samples, 0.5 s warm-up and
+/// 1 s of measurement, for development runs on a busy machine. (Criterion's
+/// own `--measurement-time` does not apply, because the group settings here
+/// win over it.)
+pub fn plan(group: &mut BenchmarkGroup<'_, WallTime>, throughput: Option<Throughput>, bytes: u64) {
+    use std::time::Duration;
+    if let Some(throughput) = throughput {
+        group.throughput(throughput);
+    }
+    let quick = std::env::var_os("MFTP_BENCH_QUICK").is_some_and(|v| v != "0");
+    if quick {
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(1));
+    } else if bytes >= files::GIB {
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(10));
+    } else if bytes >= files::MIB64 {
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(5));
+    } else {
+        group
+            .sample_size(30)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3));
+    }
+    group.sampling_mode(if bytes >= files::MIB64 || quick {
+        SamplingMode::Flat
+    } else {
+        SamplingMode::Auto
+    });
+}
+
+/// Creates `count` empty files `entry-00000.dat` … in `dir`, the directory
+/// that `ls` and its baseline list.
+pub fn create_entries(dir: &std::path::Path, count: usize) -> std::io::Result<()> {
+    for i in 0..count {
+        std::fs::File::create(dir.join(format!("entry-{i:05}.dat")))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! The physical limit: the same bytes through a plain loopback socket with
+//! no protocol, and a plain TCP echo.
+//!
+//! The baseline server speaks the least protocol that still lets a client
+//! ask for a transfer, so that small transfers pay one round trip on both
+//! sides of the ratio:
+//!
+//! ```text
+//! client: 'D' <u64 LE n>        server: n bytes of the source file (sendfile)
+//! client: 'U' <u64 LE n> <n bytes>   server: 1 byte once all n arrived
+//! ```
+//!
+//! The upload side reads into a buffer and drops the data: no disk, no
+//! fsync. That is the network's limit; the disk's is measured apart
+//! (`baseline/write_fsync`).
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+use anyhow::{Context as _, ensure};
+
+use crate::client::{CHUNK, recv_discard, send_file};
+
+/// A listener on 127.0.0.1:0 served by one thread per connection; stopped
+/// and joined on drop.
+#[derive(Debug)]
+struct Acceptor {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Acceptor {
+    /// Serves each connection on a thread of its own, or, if `inline`, on
+    /// the accepting thread (for servers that only say one thing).
+    fn spawn(
+        inline: bool,
+        serve: impl Fn(TcpStream) + Send + Sync + 'static,
+    ) -> io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let serve = Arc::new(serve);
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let _ = stream.set_nodelay(true);
+                if inline {
+                    serve(stream);
+                } else {
+                    let serve = Arc::clone(&serve);
+                    // Each connection ends when its client closes.
+                    std::thread::spawn(move || serve(stream));
+                }
+            }
+        });
+        Ok(Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Acceptor {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the blocked accept so that the thread sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The raw-TCP transfer server.
+#[derive(Debug)]
+pub struct BaselineServer {
+    acceptor: Acceptor,
+}
+
+impl BaselineServer {
+    /// Serves downloads from `source` (at most its length per request).
+    pub fn start(source: &Path) -> anyhow::Result<Self> {
+        let source = Arc::new(
+            File::open(source).with_context(|| format!("open {}", source.display()))?,
+        );
+        let acceptor = Acceptor::spawn(false, move |stream| {
+            let _ = serve_raw(stream, &source);
+        })?;
+        Ok(Self { acceptor })
+    }
+
+    /// Where it listens.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.acceptor.addr
+    }
+}
+
+fn serve_raw(mut stream: TcpStream, source: &File) -> io::Result<()> {
+    let mut scratch = vec![0_u8; CHUNK];
+    let mut header = [0_u8; 9];
+    loop {
+        match stream.read_exact(&mut header) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let len = u64::from_le_bytes(header[1..].try_into().expect("8 bytes"));
+        match header[0] {
+            b'D' => send_file(&stream, source, len)?,
+            b'U' => {
+                recv_discard(&mut stream, len, &mut scratch)?;
+                stream.write_all(b"k")?;
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// A client connection to the [`BaselineServer`].
+#[derive(Debug)]
+pub struct BaselineClient {
+    stream: TcpStream,
+    scratch: Vec<u8>,
+}
+
+impl BaselineClient {
+    /// Connects.
+    pub fn connect(addr: SocketAddr) -> anyhow::Result<Self> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            scratch: vec![0; CHUNK],
+        })
+    }
+
+    fn header(op: u8, len: u64) -> [u8; 9] {
+        let mut header = [op; 9];
+        header[1..].copy_from_slice(&len.to_le_bytes());
+        header
+    }
+
+    /// Asks for `len` bytes and receives them.
+    pub fn download(&mut self, len: u64) -> anyhow::Result<()> {
+        self.stream.write_all(&Self::header(b'D', len))?;
+        recv_discard(&mut self.stream, len, &mut self.scratch)?;
+        Ok(())
+    }
+
+    /// Sends the first `len` bytes of `file` and waits for the ack.
+    pub fn upload(&mut self, file: &File, len: u64) -> anyhow::Result<()> {
+        self.stream.write_all(&Self::header(b'U', len))?;
+        send_file(&self.stream, file, len)?;
+        let mut ack = [0_u8; 1];
+        self.stream.read_exact(&mut ack)?;
+        ensure!(&ack == b"k", "bad ack");
+        Ok(())
+    }
+}
+
+/// A plain TCP echo server: every byte read is written back.
+#[derive(Debug)]
+pub struct EchoServer {
+    acceptor: Acceptor,
+}
+
+impl EchoServer {
+    /// Starts it on 127.0.0.1:0.
+    pub fn start() -> anyhow::Result<Self> {
+        let acceptor = Acceptor::spawn(false, |mut stream| {
+            let mut buf = vec![0_u8; 64 * 1024];
+            loop {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if stream.write_all(&buf[..n]).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        })?;
+        Ok(Self { acceptor })
+    }
+
+    /// Where it listens.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.acceptor.addr
+    }
+}
+
+/// Sends `message` and reads it back.
+pub fn echo(stream: &mut TcpStream, message: &[u8], scratch: &mut [u8]) -> anyhow::Result<()> {
+    stream.write_all(message)?;
+    stream.read_exact(&mut scratch[..message.len()])?;
+    Ok(())
+}
+
+/// The greeting the [`Greeter`] sends, as long as the reference server's.
+pub const GREETING: &[u8] = b"220 mftp/1 ready\n";
+
+/// Accepts, sends [`GREETING`], closes: the least a server can do for a
+/// new session, served on the accepting thread (no thread per client).
+#[derive(Debug)]
+pub struct Greeter {
+    acceptor: Acceptor,
+}
+
+impl Greeter {
+    /// Starts it on 127.0.0.1:0.
+    pub fn start() -> anyhow::Result<Self> {
+        let acceptor = Acceptor::spawn(true, |mut stream| {
+            let _ = stream.write_all(GREETING);
+        })?;
+        Ok(Self { acceptor })
+    }
+
+    /// Where it listens.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.acceptor.addr
+    }
+
+    /// Connects and reads the greeting, as a client's `connme` does.
+    pub fn session(&self) -> anyhow::Result<()> {
+        let mut stream = TcpStream::connect(self.addr())?;
+        stream.set_nodelay(true)?;
+        let mut greeting = [0_u8; GREETING.len()];
+        stream.read_exact(&mut greeting)?;
+        ensure!(greeting == GREETING, "bad greeting");
+        Ok(())
+    }
+}

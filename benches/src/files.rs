@@ -1,0 +1,50 @@
+//! Test files: random content written fast, and size labels.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+
+use rand::RngCore;
+
+/// 4 KiB.
+pub const KIB4: u64 = 4 * 1024;
+/// 1 MiB.
+pub const MIB: u64 = 1024 * 1024;
+/// 64 MiB.
+pub const MIB64: u64 = 64 * MIB;
+/// 1 GiB.
+pub const GIB: u64 = 1024 * MIB;
+
+/// The transfer sizes of the `download`, `upload` and baseline groups.
+pub const TRANSFER_SIZES: [u64; 4] = [KIB4, MIB, MIB64, GIB];
+
+/// A short label for a byte count: `4KiB`, `1MiB`, `64MiB`, `1GiB`.
+#[must_use]
+pub fn label(bytes: u64) -> String {
+    if bytes >= GIB && bytes.is_multiple_of(GIB) {
+        format!("{}GiB", bytes / GIB)
+    } else if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{}MiB", bytes / MIB)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{}KiB", bytes / 1024)
+    } else {
+        format!("{bytes}B")
+    }
+}
+
+/// Writes a file of `len` random-looking bytes: one random 1 MiB block,
+/// repeated, so that a 1 GiB file takes about a second to create. Content
+/// does not matter over TCP; only the page cache does, and the file is
+/// freshly written, so it sits there.
+pub fn create_random(path: &Path, len: u64) -> io::Result<()> {
+    let mut block = vec![0_u8; usize::try_from(MIB).expect("1 MiB fits in usize")];
+    rand::rng().fill_bytes(&mut block);
+    let mut file = File::create(path)?;
+    let mut left = len;
+    while left > 0 {
+        let take = usize::try_from(left.min(MIB)).expect("at most 1 MiB");
+        file.write_all(&block[..take])?;
+        left -= take as u64;
+    }
+    file.flush()
+}
