@@ -1,0 +1,145 @@
+//! Many clients at once (section 12).
+
+use super::{big, download, random, upload};
+use crate::case::{Case, Ctx, fixture};
+use crate::fail::{Fail, ensure};
+use std::time::Instant;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "CONC-1",
+            title: "50 concurrent clients upload and download at once",
+            covers: &[("CONC-1", "9f0a3f1d2593")],
+            snapshot: false,
+            slow: true,
+            run: fifty,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CONC-1",
+            title: "idle, slow and mid-transfer clients do not delay another",
+            covers: &[("CONC-1", "9f0a3f1d2593"), ("FRAME-3", "23a6da2f0abe")],
+            snapshot: false,
+            slow: true,
+            run: not_delayed,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CONC-2",
+            title: "garbage and disconnects affect only their own connection",
+            covers: &[("CONC-2", "63264c68790e"), ("SEC-4", "6f2e42731876")],
+            snapshot: false,
+            slow: true,
+            run: garbage,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn fifty(ctx: &mut Ctx) -> Result<(), Fail> {
+    const N: usize = 50;
+    ctx.start()?;
+    let mut conns = Vec::new();
+    for _ in 0..N {
+        conns.push(ctx.conn()?);
+    }
+    let results: Vec<Result<(), Fail>> = std::thread::scope(|s| {
+        let hs: Vec<_> = conns
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut c)| {
+                s.spawn(move || {
+                    let data = random(8192, 500 + i as u64);
+                    let name = format!("c{i}.bin");
+                    upload(&mut c, &name, &data, "CONC-1")?;
+                    download(&mut c, &name, &data, "CONC-1")?;
+                    c.cmd(&format!("size {name}"))?;
+                    c.expect_size(8192)?;
+                    download(&mut c, "a.txt", fixture::A_TXT, "CONC-1")
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Fail::harness("client thread panicked")))).collect()
+    });
+    for r in results {
+        r?;
+    }
+    for i in 0..N {
+        ensure(
+            ctx.read(&format!("c{i}.bin")).as_deref() == Some(random(8192, 500 + i as u64).as_slice()),
+            "CONC-1",
+            format!("c{i}.bin stored intact"),
+            "missing or different",
+        )?;
+    }
+    Ok(())
+}
+
+fn not_delayed(ctx: &mut Ctx) -> Result<(), Fail> {
+    let data = &big()[..16 << 20];
+    ctx.file("big.bin", data)?;
+    ctx.start()?;
+    let _idle = ctx.conn()?;
+    let mut uploading = ctx.conn()?;
+    uploading.cmd("upload 100000 up.bin")?;
+    uploading.expect_count(150, 100_000, "UPLOAD-3")?;
+    let up = random(100_000, 77);
+    uploading.send_data(&up[..50_000])?;
+    let mut downloading = ctx.conn()?;
+    downloading.cmd("download big.bin")?;
+    downloading.expect_count(150, data.len() as u64, "DOWNLOAD-1")?;
+    let mut slow = ctx.conn()?;
+    slow.send(b"siz")?;
+    let started = Instant::now();
+    let mut other = ctx.conn()?;
+    other.cmd("ls")?;
+    other.expect_listing(&["a.txt", "big.bin", "café/", "docs/", "empty/", "my file.txt", "zero.bin"], "CONC-1")?;
+    download(&mut other, "a.txt", fixture::A_TXT, "CONC-1")?;
+    upload(&mut other, "other.txt", b"other", "CONC-1")?;
+    ctx.log.note(format!("the fresh client was served in {} ms", started.elapsed().as_millis()));
+    uploading.send_data(&up[50_000..])?;
+    uploading.expect_count(226, 100_000, "UPLOAD-3")?;
+    slow.send(b"e a.txt\n")?;
+    slow.expect_size(5)?;
+    downloading.expect_data(data, "DOWNLOAD-1")?;
+    Ok(())
+}
+
+fn garbage(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.file("big.bin", &big()[..4 << 20])?;
+    ctx.start()?;
+    let before = ctx.root_tree();
+    let mut early = ctx.conn()?;
+    let mut g = ctx.conn()?;
+    let mut junk = random(3000, 3);
+    junk.retain(|&b| b != b'\n');
+    junk.extend_from_slice(b"\n\x00\xff\n");
+    let _ = g.send(&junk);
+    g.hangup();
+    let mut half = ctx.conn()?;
+    half.send(b"size a.t")?;
+    half.hangup();
+    let mut dl = ctx.conn()?;
+    dl.cmd("download big.bin")?;
+    dl.expect_count(150, 4 << 20, "DOWNLOAD-1")?;
+    let _ = dl.read_upto(1000);
+    dl.hangup();
+    let mut up = ctx.conn()?;
+    up.cmd("upload 1000 x.bin")?;
+    up.expect_count(150, 1000, "UPLOAD-3")?;
+    up.send_data(&[0; 10])?;
+    up.hangup();
+    let mut long = ctx.conn()?;
+    let _ = long.send(&[b'z'; 5000]);
+    let _ = long.read_upto(64);
+    long.hangup();
+    let raw = ctx.connect()?;
+    raw.hangup();
+    early.cmd("ls")?;
+    early.expect_listing(&["a.txt", "big.bin", "café/", "docs/", "empty/", "my file.txt", "zero.bin"], "CONC-2")?;
+    let mut late = ctx.conn()?;
+    late.cmd("size a.txt")?;
+    late.expect_size(5)?;
+    ctx.expect_root(&before, "SEC-4")
+}

@@ -1,0 +1,153 @@
+//! `download` (section 8).
+
+use super::{big, download, random};
+use crate::case::{Case, Ctx, fixture};
+use crate::fail::Fail;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "DOWNLOAD-1",
+            title: "download returns the exact bytes of files of 0, 1, 4095, 4096 and 4097 bytes",
+            covers: &[("DOWNLOAD-1", "c26fba13c235")],
+            run: small,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "DOWNLOAD-1",
+            title: "download returns 1 MiB + 1 of random bytes intact",
+            covers: &[("DOWNLOAD-1", "c26fba13c235")],
+            run: mib,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "DOWNLOAD-1",
+            title: "download returns 64 MiB of random bytes intact",
+            covers: &[("DOWNLOAD-1", "c26fba13c235")],
+            slow: true,
+            run: huge,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "DOWNLOAD-2",
+            title: "after the last data byte the next command is served",
+            covers: &[("DOWNLOAD-2", "73172c28ff7e")],
+            run: back_to_commands,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "DOWNLOAD-3",
+            title: "download of a missing name, a directory or a bad name gets 550, 551, 553 and no data",
+            covers: &[("DOWNLOAD-3", "1c74b74efca7")],
+            run: errors,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "DOWNLOAD-4",
+            title: "a file that shrinks during download is sent whole or the connection is closed",
+            covers: &[("DOWNLOAD-4", "1346b6995fad")],
+            snapshot: false,
+            slow: true,
+            run: shrinking,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn small(ctx: &mut Ctx) -> Result<(), Fail> {
+    let sizes = [0usize, 1, 4095, 4096, 4097];
+    for n in sizes {
+        ctx.file(&format!("d{n}.bin"), &random(n, n as u64))?;
+    }
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for n in sizes {
+        download(&mut c, &format!("d{n}.bin"), &random(n, n as u64), "DOWNLOAD-1")?;
+    }
+    download(&mut c, "café/naïve.bin", &fixture::all_bytes(), "DOWNLOAD-1")
+}
+
+fn mib(ctx: &mut Ctx) -> Result<(), Fail> {
+    let data = random((1 << 20) + 1, 7);
+    ctx.file("mib.bin", &data)?;
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    download(&mut c, "mib.bin", &data, "DOWNLOAD-1")
+}
+
+fn huge(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.file("big.bin", big())?;
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    download(&mut c, "big.bin", big(), "DOWNLOAD-1")?;
+    c.expect_open("DOWNLOAD-2")
+}
+
+fn back_to_commands(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    download(&mut c, "a.txt", fixture::A_TXT, "DOWNLOAD-2")?;
+    c.cmd("size a.txt")?;
+    c.expect_size(5)?;
+    // The next command in the same write as the download.
+    c.send(b"download a.txt\nsize a.txt\ndownload zero.bin\nconnme\n")?;
+    c.expect_count(150, 5, "DOWNLOAD-2")?;
+    c.expect_data(fixture::A_TXT, "DOWNLOAD-2")?;
+    c.expect_size(5)?;
+    c.expect_count(150, 0, "DOWNLOAD-2")?;
+    c.expect_greeting("DOWNLOAD-2")?;
+    Ok(())
+}
+
+fn errors(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for (l, code) in [
+        ("download nope", 550),
+        ("download docs/nope", 550),
+        ("download docs", 551),
+        ("download empty", 551),
+        ("download ../outside/secret.txt", 553),
+        ("download /a.txt", 553),
+    ] {
+        c.send(format!("{l}\nconnme\n").as_bytes())?;
+        c.expect(code, "DOWNLOAD-3")?;
+        c.expect_greeting("DOWNLOAD-3")?;
+    }
+    Ok(())
+}
+
+fn shrinking(ctx: &mut Ctx) -> Result<(), Fail> {
+    let data = &big()[..32 << 20];
+    ctx.file("shrink.bin", data)?;
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("download shrink.bin")?;
+    c.expect_count(150, data.len() as u64, "DOWNLOAD-1")?;
+    let (head, _) = c.read_upto(64 * 1024);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(ctx.path("shrink.bin"))
+        .and_then(|f| f.set_len(1 << 20))
+        .map_err(|e| Fail::harness(format!("truncate: {e}")))?;
+    ctx.log.note("the suite truncates shrink.bin to 1 MiB during the download");
+    let (rest, closed) = c.read_upto(data.len() - head.len());
+    let got = head.len() + rest.len();
+    let same = head == data[..head.len()] && rest == data[head.len()..got];
+    if !same {
+        return Err(Fail::mismatch(
+            "DOWNLOAD-4",
+            "every byte sent is the file's byte at that offset",
+            format!("of {got} bytes received, some differ from the file's content (padding?)"),
+        ));
+    }
+    if got == data.len() || closed {
+        Ok(())
+    } else {
+        Err(Fail::mismatch(
+            "DOWNLOAD-4",
+            format!("all {} announced bytes, or the connection closed", data.len()),
+            format!("{got} bytes, then nothing for {:.1} s with the connection open", c.step.as_secs_f64()),
+        ))
+    }
+}

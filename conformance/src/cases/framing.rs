@@ -1,0 +1,204 @@
+//! Line framing: CR LF, segmentation, line length, empty lines, reply
+//! syntax (section 2).
+
+use super::upload;
+use crate::case::{Case, Ctx, fixture};
+use crate::fail::{Fail, ensure};
+use crate::spec::Level;
+use crate::transcript::Event;
+use std::time::Duration;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "FRAME-2",
+            title: "CR LF and LF end a command line alike and only one CR is removed",
+            covers: &[("FRAME-2", "918bd9a371a0")],
+            run: crlf,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "FRAME-3",
+            title: "a command sent one byte per write is one command",
+            covers: &[("FRAME-3", "23a6da2f0abe")],
+            run: slow_client,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "FRAME-4",
+            title: "a line of exactly 4096 bytes is processed normally",
+            covers: &[("FRAME-4", "d8f86693d09b")],
+            run: line_4096,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "FRAME-4",
+            title: "4096 bytes without LF get 500 and the connection is closed",
+            covers: &[("FRAME-4", "d8f86693d09b")],
+            run: line_too_long,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "FRAME-5",
+            title: "an empty line gets 500 and the connection stays open",
+            covers: &[("FRAME-5", "94c685a291fd")],
+            run: empty_line,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "FRAME-6",
+            title: "every reply line is a code, SP and text without control bytes, ended by LF",
+            covers: &[("FRAME-6", "9ad5e8be08fa")],
+            run: reply_syntax,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "FRAME-6",
+            level: Some(Level::Should),
+            title: "reply lines are not sent with CR before LF",
+            covers: &[("FRAME-6", "9ad5e8be08fa")],
+            snapshot: false,
+            run: no_cr,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn crlf(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.send(b"ls\r\n")?;
+    c.expect_listing(fixture::ROOT_LISTING, "FRAME-2")?;
+    c.send(b"size a.txt\r\n")?;
+    c.expect_size(5)?;
+    c.send(b"download a.txt\r\n")?;
+    c.expect_count(150, 5, "FRAME-2")?;
+    c.expect_data(fixture::A_TXT, "FRAME-2")?;
+    c.send(b"upload 3 crlf.txt\r\n")?;
+    c.expect_count(150, 3, "FRAME-2")?;
+    c.send_data(b"a\r\n")?;
+    c.expect_count(226, 3, "FRAME-2")?;
+    ensure(
+        ctx.read("crlf.txt").as_deref() == Some(b"a\r\n".as_slice()),
+        "FRAME-2",
+        "a file `crlf.txt` (no CR in its name) holding the 3 bytes sent",
+        format!("root holds {:?}", ctx.root_tree().keys().collect::<Vec<_>>()),
+    )?;
+    c.send(b"size crlf.txt\n")?;
+    c.expect_size(3)?;
+    // Only one CR is removed: the name is "a.txt\r", which NAME-5 forbids.
+    c.send(b"size a.txt\r\r\n")?;
+    c.expect(553, "FRAME-2")?;
+    c.send(b"connme\r\n")?;
+    c.expect_greeting("FRAME-2")?;
+    Ok(())
+}
+
+fn slow_client(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let pause = Duration::from_millis(2);
+    c.send_slowly(b"size a.txt\r\n", pause)?;
+    c.expect_size(5)?;
+    c.send_slowly(b"upload 4 slow.txt\n", pause)?;
+    c.expect_count(150, 4, "FRAME-3")?;
+    c.send_slowly(b"a\nb\n", pause)?;
+    c.expect_count(226, 4, "FRAME-3")?;
+    c.send_slowly(b"download slow.txt\n", pause)?;
+    c.expect_count(150, 4, "FRAME-3")?;
+    c.expect_data(b"a\nb\n", "FRAME-3")?;
+    upload(&mut c, "fast.txt", b"ok", "FRAME-3")
+}
+
+fn line_4096(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    // 5 + 4090 + LF = 4096 bytes: answered (the name is too long: 553).
+    let mut l = b"size ".to_vec();
+    l.extend(std::iter::repeat_n(b'a', 4090));
+    l.push(b'\n');
+    c.send(&l)?;
+    c.expect(553, "FRAME-4")?;
+    // The same length with CR LF.
+    let mut l = b"size ".to_vec();
+    l.extend(std::iter::repeat_n(b'b', 4089));
+    l.extend_from_slice(b"\r\n");
+    c.send(&l)?;
+    c.expect(553, "FRAME-4")?;
+    c.cmd("size a.txt")?;
+    c.expect_size(5).map(|_| ())
+}
+
+fn line_too_long(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let mut l = b"size ".to_vec();
+    l.extend(std::iter::repeat_n(b'a', 4091));
+    c.send(&l)?;
+    c.expect(500, "FRAME-4")?;
+    c.expect_closed("FRAME-4")?;
+    // 4095 bytes and a CR are 4096 bytes without LF too.
+    let mut c = ctx.conn()?;
+    let mut l = b"size ".to_vec();
+    l.extend(std::iter::repeat_n(b'a', 4090));
+    l.push(b'\r');
+    c.send(&l)?;
+    c.expect(500, "FRAME-4")?;
+    c.expect_closed("FRAME-4")?;
+    let mut c = ctx.conn()?;
+    c.cmd("size a.txt")?;
+    c.expect_size(5).map(|_| ())
+}
+
+fn empty_line(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.send(b"\n")?;
+    c.expect(500, "FRAME-5")?;
+    c.send(b"\r\n")?;
+    c.expect(500, "FRAME-5")?;
+    c.expect_open("FRAME-5")
+}
+
+/// Many kinds of reply; `Conn::reply` checks each line against FRAME-6.
+fn reply_syntax(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("connme")?;
+    c.expect_greeting("FRAME-6")?;
+    c.cmd("ls")?;
+    c.expect_listing(fixture::ROOT_LISTING, "FRAME-6")?;
+    c.cmd("size a.txt")?;
+    c.expect_size(5)?;
+    upload(&mut c, "r.txt", b"r", "FRAME-6")?;
+    for (l, code) in [
+        ("rm r.txt", 250),
+        ("nope", 500),
+        ("size", 501),
+        ("size nope", 550),
+        ("size docs", 551),
+        ("size ../x", 553),
+        ("upload 1 a.txt", 554),
+        ("byebye", 221),
+    ] {
+        c.cmd(l)?;
+        c.expect(code, "FRAME-6")?;
+    }
+    c.expect_closed("BYEBYE-1")
+}
+
+fn no_cr(ctx: &mut Ctx) -> Result<(), Fail> {
+    reply_syntax(ctx)?;
+    for e in ctx.log.events() {
+        if let Event::Reply { raw, .. } = e
+            && raw.ends_with(b"\r\n")
+        {
+            return Err(Fail::mismatch(
+                "FRAME-6",
+                "reply lines ended by LF alone (a CR is accepted but SHOULD NOT be sent)",
+                format!("{:?}", String::from_utf8_lossy(&raw)),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Operator limits (section 13), set through the launch contract
+//! (LAUNCH-3); cases are skipped when the server refuses the option.
+
+use super::{random, upload};
+use crate::case::{Case, Ctx, fixture, wait_for};
+use crate::fail::{Fail, ensure};
+use std::time::{Duration, Instant};
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "LIMIT-1",
+            title: "an idle connection gets 421 and is closed; activity keeps one open",
+            covers: &[("LIMIT-1", "a5751277740e"), ("LAUNCH-3", "5af0e5013a76")],
+            snapshot: false,
+            slow: true,
+            run: idle,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "LIMIT-2",
+            title: "an upload ended by the idle timeout leaves nothing behind",
+            covers: &[("LIMIT-2", "76331eb86acc"), ("LIMIT-1", "a5751277740e"), ("SEC-4", "6f2e42731876"), ("LAUNCH-3", "5af0e5013a76")],
+            snapshot: false,
+            slow: true,
+            run: idle_upload,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "LIMIT-3",
+            title: "a client over the connection limit gets 421; a freed slot serves again",
+            covers: &[("LIMIT-3", "90e38f945044"), ("LAUNCH-3", "5af0e5013a76")],
+            snapshot: false,
+            run: max_connections,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "LIMIT-4",
+            title: "an upload over the limit gets 552 before data and exactly the limit is accepted",
+            covers: &[("LIMIT-4", "d912625e4126"), ("UPLOAD-2", "24890dc8f7d6"), ("LAUNCH-3", "5af0e5013a76")],
+            run: max_upload,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn idle(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start_with(&["--idle-timeout", "1"])?;
+    let t0 = Instant::now();
+    let mut quiet = ctx.conn()?;
+    let mut busy = ctx.conn()?;
+    for _ in 0..6 {
+        std::thread::sleep(Duration::from_millis(300));
+        busy.cmd("connme")?;
+        busy.expect_greeting("LIMIT-1")?;
+    }
+    quiet.expect(421, "LIMIT-1")?;
+    quiet.expect_closed("LIMIT-1")?;
+    let busy_age = t0.elapsed();
+    ctx.log.note(format!("the busy client was still served after {} ms", busy_age.as_millis()));
+    let idle_from = Instant::now();
+    busy.expect(421, "LIMIT-1")?;
+    let idle_for = idle_from.elapsed();
+    busy.expect_closed("LIMIT-1")?;
+    ensure(
+        idle_for >= Duration::from_millis(700),
+        "LIMIT-1",
+        "421 only after 1 s without a byte",
+        format!("421 after {} ms of silence", idle_for.as_millis()),
+    )
+}
+
+fn idle_upload(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start_with(&["--idle-timeout", "1"])?;
+    let before = ctx.root_tree();
+    let mut c = ctx.conn()?;
+    c.cmd("upload 1000 stalled.bin")?;
+    c.expect_count(150, 1000, "UPLOAD-3")?;
+    c.send_data(&random(10, 1))?;
+    c.expect(421, "LIMIT-1")?;
+    c.expect_closed("LIMIT-1")?;
+    ctx.expect_root(&before, "LIMIT-2")
+}
+
+fn max_connections(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start_with(&["--max-connections", "2"])?;
+    let mut a = ctx.conn()?;
+    let mut b = ctx.conn()?;
+    let mut c = ctx.connect()?;
+    c.expect(421, "LIMIT-3")?;
+    c.expect_closed("LIMIT-3")?;
+    a.cmd("byebye")?;
+    a.expect(221, "BYEBYE-1")?;
+    a.expect_closed("BYEBYE-1")?;
+    // The server may take a moment to notice; retry for up to 2 s.
+    let mut served = None;
+    let mut last = String::new();
+    let ok = wait_for(Duration::from_secs(2), || match ctx.connect() {
+        Ok(mut d) => match d.reply("LIMIT-3") {
+            Ok(r) if r.code == 220 => {
+                served = Some(d);
+                true
+            }
+            Ok(r) => {
+                last = r.shown();
+                false
+            }
+            Err(f) => {
+                last = f.actual;
+                false
+            }
+        },
+        Err(f) => {
+            last = f.actual;
+            false
+        }
+    });
+    ensure(ok, "LIMIT-3", "a new client is greeted once a connection has ended", format!("for 2 s: {last}"))?;
+    if let Some(mut d) = served {
+        d.cmd("size a.txt")?;
+        d.expect_size(5)?;
+    }
+    b.cmd("ls")?;
+    b.expect_listing(fixture::ROOT_LISTING, "LIMIT-3")
+}
+
+fn max_upload(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start_with(&["--max-upload-bytes", "1000"])?;
+    let mut c = ctx.conn()?;
+    for (arg, code) in [
+        ("1001 big.bin", 552),
+        ("9223372036854775807 huge.bin", 552),
+        ("1001 a.txt", 552),
+        ("1001 nope/x.bin", 552),
+        ("1001 ../x.bin", 553),
+    ] {
+        c.send(format!("upload {arg}\nconnme\n").as_bytes())?;
+        c.expect(code, "LIMIT-4")?;
+        c.expect_greeting("UPLOAD-2")?;
+    }
+    upload(&mut c, "exact.bin", &random(1000, 2), "LIMIT-4")?;
+    c.cmd("size exact.bin")?;
+    c.expect_size(1000).map(|_| ())
+}

@@ -1,0 +1,226 @@
+//! The name rules of section 4, through every command that takes a name.
+
+use super::{download, every_command, line, upload};
+use crate::case::{Case, Ctx, fixture};
+use crate::fail::{Fail, ensure};
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "NAME-1",
+            title: "names that are not valid UTF-8 get 553 from every command",
+            covers: &[("NAME-1", "ce323e66868b")],
+            run: invalid_utf8,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "NAME-2",
+            title: "names over 1024 bytes get 553 and a 1024-byte name works",
+            covers: &[("NAME-2", "53cf06ca604c"), ("NAME-7", "48a76ee8ce33")],
+            run: long_names,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "NAME-3",
+            title: "absolute names, empty components and 256-byte components get 553",
+            covers: &[("NAME-3", "6dea590696ae")],
+            run: empty_components,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "NAME-4",
+            title: "components `.` and `..` get 553 and names like `...` are ordinary",
+            covers: &[("NAME-4", "cc566ff53b6a")],
+            run: dots,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "NAME-5",
+            title: "control bytes, DEL and backslash in names get 553",
+            covers: &[("NAME-5", "1af7a878e93a")],
+            run: forbidden_bytes,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "NAME-6",
+            title: "a forbidden name gets 553 even when such an entry exists",
+            covers: &[("NAME-6", "c63232ffd973")],
+            run: checked_before_fs,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "NAME-7",
+            title: "names are case-sensitive and spaces and UTF-8 work everywhere",
+            covers: &[("NAME-7", "48a76ee8ce33")],
+            run: usable_names,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let names: &[&[u8]] = &[b"\xff.txt", b"caf\xc3", b"\xc0\xaf", b"\xed\xa0\x80x", b"docs/\xfe", b"\xf8\x88\x80\x80\x80"];
+    for n in names {
+        every_command(&mut c, n, 553, "NAME-1")?;
+    }
+    c.expect_open("NAME-1")
+}
+
+fn long_names(ctx: &mut Ctx) -> Result<(), Fail> {
+    let comp = |ch: char, n: usize| ch.to_string().repeat(n);
+    let dir = [comp('d', 200), comp('e', 200), comp('f', 200), comp('g', 200)].join("/");
+    ctx.mkdir(&dir)?;
+    let ok = format!("{dir}/{}", comp('h', 1024 - dir.len() - 1));
+    let long = format!("{dir}/{}", comp('h', 1024 - dir.len()));
+    assert_eq!((ok.len(), long.len()), (1024, 1025), "name lengths");
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    every_command(&mut c, long.as_bytes(), 553, "NAME-2")?;
+    let deeper = format!("{long}/x");
+    c.send(&line("size", deeper.as_bytes()))?;
+    c.expect(553, "NAME-2")?;
+    upload(&mut c, &ok, b"max", "NAME-2")?;
+    c.cmd(&format!("size {ok}"))?;
+    c.expect_size(3)?;
+    download(&mut c, &ok, b"max", "NAME-2")?;
+    c.cmd(&format!("ls {dir}"))?;
+    c.expect_listing(&[&comp('h', 219)], "NAME-2")?;
+    c.cmd(&format!("rm {ok}"))?;
+    c.expect(250, "NAME-2")?;
+    Ok(())
+}
+
+fn empty_components(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let c256 = "x".repeat(256);
+    let names: Vec<Vec<u8>> = vec![
+        b"/a.txt".to_vec(),
+        b"/".to_vec(),
+        b"docs/".to_vec(),
+        b"docs//readme.md".to_vec(),
+        b"//etc/passwd".to_vec(),
+        c256.clone().into_bytes(),
+        format!("docs/{c256}").into_bytes(),
+    ];
+    for n in &names {
+        every_command(&mut c, n, 553, "NAME-3")?;
+    }
+    let c255 = "y".repeat(255);
+    upload(&mut c, &c255, b"ok", "NAME-3")?;
+    c.cmd(&format!("size {c255}"))?;
+    c.expect_size(2)?;
+    c.expect_open("NAME-3")
+}
+
+fn dots(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let names: &[&[u8]] = &[
+        b".",
+        b"..",
+        b"./a.txt",
+        b"docs/../a.txt",
+        b"docs/.",
+        b"docs/..",
+        b"../outside/secret.txt",
+        b"../root/a.txt",
+        b"docs/./readme.md",
+    ];
+    for n in names {
+        every_command(&mut c, n, 553, "NAME-4")?;
+    }
+    c.cmd("size ...")?;
+    c.expect(550, "NAME-4")?;
+    upload(&mut c, "...", b"3", "NAME-4")?;
+    upload(&mut c, ".hidden", b"h", "NAME-4")?;
+    upload(&mut c, "a..b", b"ab", "NAME-4")?;
+    c.cmd("size ...")?;
+    c.expect_size(1).map(|_| ())
+}
+
+fn forbidden_bytes(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let names: &[&[u8]] = &[
+        b"a\x01b",
+        b"a\x7fb",
+        b"docs\\readme.md",
+        b"\\a.txt",
+        b"a\tb",
+        b"a\x00b",
+        b"a\rb",
+        b"\x1b[31mred",
+        b"docs/a\x1fb",
+    ];
+    for n in names {
+        every_command(&mut c, n, 553, "NAME-5")?;
+    }
+    c.expect_open("NAME-5")
+}
+
+fn checked_before_fs(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.file("back\\slash.txt", b"bs")?;
+    ctx.file("tab\tname.txt", b"tab")?;
+    ctx.mkdir("ctl\u{1}dir")?;
+    let before = ctx.root_tree();
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for n in [&b"back\\slash.txt"[..], b"tab\tname.txt", b"ctl\x01dir", b"../outside/secret.txt", b"docs/../a.txt"] {
+        every_command(&mut c, n, 553, "NAME-6")?;
+    }
+    c.expect_open("NAME-6")?;
+    let now = ctx.root_tree();
+    ensure(
+        now == before,
+        "NAME-6",
+        "the entries with forbidden names untouched",
+        crate::case::tree_diff(&before, &now),
+    )
+}
+
+fn usable_names(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for n in ["A.TXT", "A.txt", "a.TXT", "DOCS/readme.md", "Docs"] {
+        c.cmd(&format!("size {n}"))?;
+        c.expect(550, "NAME-7")?;
+    }
+    c.cmd("size my file.txt")?;
+    c.expect_size(fixture::MY_FILE.len() as u64)?;
+    download(&mut c, "café/naïve.bin", &fixture::all_bytes(), "NAME-7")?;
+    let names = [
+        "my new file.txt",
+        "café/naïve2.bin",
+        "日本語 テキスト.txt",
+        "emoji 🦀.bin",
+        "a:b*?<>|\"'.txt",
+        "~$#%&()=+,;@[]^`{}!.txt",
+        "-dash",
+        "A.txt",
+    ];
+    for (i, n) in names.iter().enumerate() {
+        let data = format!("content {i}\n");
+        upload(&mut c, n, data.as_bytes(), "NAME-7")?;
+        c.cmd(&format!("size {n}"))?;
+        c.expect_size(data.len() as u64)?;
+        download(&mut c, n, data.as_bytes(), "NAME-7")?;
+        ensure(
+            ctx.read(n).as_deref() == Some(data.as_bytes()),
+            "NAME-7",
+            format!("a file named {n:?} in the root, byte for byte"),
+            format!("root holds {:?}", ctx.root_tree().keys().collect::<Vec<_>>()),
+        )?;
+    }
+    c.cmd("ls café")?;
+    c.expect_listing(&["naïve.bin", "naïve2.bin"], "NAME-7")?;
+    download(&mut c, "a.txt", fixture::A_TXT, "NAME-7")?;
+    for n in names {
+        c.cmd(&format!("rm {n}"))?;
+        c.expect(250, "NAME-7")?;
+    }
+    c.cmd("ls")?;
+    c.expect_listing(fixture::ROOT_LISTING, "NAME-7")
+}

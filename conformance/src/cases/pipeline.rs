@@ -1,0 +1,62 @@
+//! Pipelining (section 12).
+
+use crate::case::{Case, Ctx, fixture};
+use crate::fail::Fail;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "PIPE-1",
+            title: "several commands in one write are answered in order",
+            covers: &[("PIPE-1", "e6d0d9a971f7"), ("FRAME-3", "23a6da2f0abe"), ("DOWNLOAD-2", "73172c28ff7e")],
+            run: in_order,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "PIPE-2",
+            title: "bytes after upload data or a rejected upload are command lines",
+            covers: &[("PIPE-2", "064e9936195e"), ("UPLOAD-3", "d428cead3777")],
+            run: after_upload,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn in_order(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.send(b"connme\nls\nsize a.txt\ndownload a.txt\nsize nope\nls docs\n\ndownload caf\xc3\xa9/na\xc3\xafve.bin\nsize docs\nbyebye\n")?;
+    c.expect_greeting("PIPE-1")?;
+    c.expect_listing(fixture::ROOT_LISTING, "PIPE-1")?;
+    c.expect_size(5)?;
+    c.expect_count(150, 5, "PIPE-1")?;
+    c.expect_data(fixture::A_TXT, "PIPE-1")?;
+    c.expect(550, "PIPE-1")?;
+    c.expect_listing(&["readme.md"], "PIPE-1")?;
+    c.expect(500, "PIPE-1")?;
+    c.expect_count(150, 256, "PIPE-1")?;
+    c.expect_data(&fixture::all_bytes(), "PIPE-1")?;
+    c.expect(551, "PIPE-1")?;
+    c.expect(221, "PIPE-1")?;
+    c.expect_closed("BYEBYE-1")
+}
+
+fn after_upload(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("upload 3 p.txt")?;
+    c.expect_count(150, 3, "UPLOAD-3")?;
+    c.send(b"abcsize p.txt\nls docs\n")?;
+    c.expect_count(226, 3, "PIPE-2")?;
+    c.expect_size(3)?;
+    c.expect_listing(&["readme.md"], "PIPE-2")?;
+    // The "data" of a rejected upload is a command line.
+    c.send(b"upload 5 a.txt\nhello\nsize a.txt\n")?;
+    c.expect(554, "UPLOAD-5")?;
+    c.expect(500, "PIPE-2")?;
+    c.expect_size(5)?;
+    c.send(b"upload 5 nope/x\nconnme\n")?;
+    c.expect(550, "UPLOAD-2")?;
+    c.expect_greeting("PIPE-2")?;
+    Ok(())
+}

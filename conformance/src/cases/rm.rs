@@ -1,0 +1,99 @@
+//! `rm` (section 10).
+
+use crate::case::{Case, Ctx, fixture, tree_diff};
+use crate::fail::{Fail, ensure};
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "RM-1",
+            title: "rm removes a file and it is gone for every connection",
+            covers: &[("RM-1", "7e6bcb633424")],
+            run: removes,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "RM-2",
+            title: "rm of a missing name, a directory or a bad name gets 550, 551, 553",
+            covers: &[("RM-2", "de966b855050")],
+            run: errors,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "RM-3",
+            title: "rm of a link to a file in the root removes the link, not the file",
+            covers: &[("RM-3", "c5e7b7669976"), ("SEC-2", "b43225f8ef7a")],
+            run: link,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn removes(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut a = ctx.conn()?;
+    let mut b = ctx.conn()?;
+    for n in ["a.txt", "my file.txt", "café/naïve.bin", "zero.bin"] {
+        a.cmd(&format!("rm {n}"))?;
+        a.expect(250, "RM-1")?;
+        ensure(ctx.read(n).is_none(), "RM-1", format!("{n} gone from disk"), "it is still there")?;
+        b.cmd(&format!("size {n}"))?;
+        b.expect(550, "RM-1")?;
+    }
+    a.cmd("rm a.txt")?;
+    a.expect(550, "RM-2")?;
+    b.cmd("ls")?;
+    b.expect_listing(&["café/", "docs/", "empty/"], "RM-1")?;
+    b.cmd("ls café")?;
+    b.expect_listing(&[], "RM-1")
+}
+
+fn errors(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let before = ctx.root_tree();
+    let mut c = ctx.conn()?;
+    for (l, code) in [
+        ("rm nope", 550),
+        ("rm docs/nope", 550),
+        ("rm nope/x", 550),
+        ("rm docs", 551),
+        ("rm empty", 551),
+        ("rm ../outside/secret.txt", 553),
+        ("rm /a.txt", 553),
+        ("rm docs/", 553),
+        ("rm docs/../a.txt", 553),
+    ] {
+        c.cmd(l)?;
+        c.expect(code, "RM-2")?;
+    }
+    let now = ctx.root_tree();
+    ensure(now == before, "RM-2", "the root unchanged (directories are never removed)", tree_diff(&before, &now))?;
+    c.expect_open("RM-2")
+}
+
+fn link(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.symlink("ln.txt", "a.txt")?;
+    ctx.symlink("docs/ln2.md", "readme.md")?;
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for n in ["ln.txt", "docs/ln2.md"] {
+        c.cmd(&format!("rm {n}"))?;
+        c.expect(250, "RM-3")?;
+        ensure(
+            std::fs::symlink_metadata(ctx.path(n)).is_err(),
+            "RM-3",
+            format!("the link {n} removed"),
+            "it is still there",
+        )?;
+    }
+    ensure(
+        ctx.read("a.txt").as_deref() == Some(fixture::A_TXT) && ctx.read("docs/readme.md").as_deref() == Some(fixture::README),
+        "RM-3",
+        "the links' targets a.txt and docs/readme.md untouched",
+        "a target was removed or changed",
+    )?;
+    c.cmd("size a.txt")?;
+    c.expect_size(5)?;
+    c.cmd("ls docs")?;
+    c.expect_listing(&["readme.md"], "RM-3")
+}

@@ -1,0 +1,231 @@
+//! Greeting, `connme`, `byebye`, verbs and arguments (sections 3, 5, 11).
+
+use super::{download, upload};
+use crate::case::{Case, Ctx, fixture};
+use crate::fail::Fail;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "FRAME-1",
+            title: "the server greets with `220 mftp/1` before reading anything",
+            covers: &[("FRAME-1", "8719bce715f0")],
+            run: greeting,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CONNME-1",
+            title: "connme repeats the greeting and the connection stays open",
+            covers: &[("CONNME-1", "c10569803a74")],
+            run: connme,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CMD-4",
+            title: "connme and byebye with an argument get 501 and nothing else",
+            covers: &[("CMD-4", "4e6ffb7dbacc"), ("CMD-3", "7f744335bbd3")],
+            run: no_argument_verbs,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "BYEBYE-1",
+            title: "byebye gets 221 and the server closes the connection",
+            covers: &[("BYEBYE-1", "53eef47d99f3")],
+            run: byebye,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CMD-1",
+            title: "verbs are matched case-insensitively",
+            covers: &[("CMD-1", "a6673e6ac481")],
+            run: case_insensitive,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CMD-2",
+            title: "unknown verbs get 500 and the connection stays open",
+            covers: &[("CMD-2", "c11e3aacb36c")],
+            run: unknown_verbs,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CMD-3",
+            title: "a missing or empty argument gets 501",
+            covers: &[("CMD-3", "7f744335bbd3")],
+            run: missing_argument,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CMD-5",
+            title: "the argument is taken literally, leading and trailing spaces included",
+            covers: &[("CMD-5", "e26a87afa2bb")],
+            run: literal_argument,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "CMD-6",
+            title: "after every error reply the next command is served",
+            covers: &[("CMD-6", "98c4e934064e")],
+            run: stays_open,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn greeting(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.connect()?;
+    c.expect_greeting("FRAME-1")?;
+    c.cmd("ls")?;
+    c.expect_listing(fixture::ROOT_LISTING, "LS-1")
+}
+
+fn connme(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for _ in 0..2 {
+        c.cmd("connme")?;
+        c.expect_greeting("CONNME-1")?;
+    }
+    c.cmd("size a.txt")?;
+    c.expect_size(5).map(|_| ())
+}
+
+fn no_argument_verbs(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for l in ["connme now", "CONNME x", "byebye x", "byebye  ", "BYEBYE please"] {
+        c.cmd(l)?;
+        c.expect(501, "CMD-4")?;
+    }
+    c.cmd("connme")?;
+    c.expect_greeting("CMD-4")?;
+    // CMD-3: a single SP and nothing else is no argument at all.
+    c.cmd("connme ")?;
+    c.expect_greeting("CMD-3")?;
+    c.cmd("byebye ")?;
+    c.expect(221, "CMD-3")?;
+    c.expect_closed("BYEBYE-1")
+}
+
+fn byebye(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("byebye")?;
+    c.expect(221, "BYEBYE-1")?;
+    c.expect_closed("BYEBYE-1")
+}
+
+fn case_insensitive(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("LS")?;
+    c.expect_listing(fixture::ROOT_LISTING, "CMD-1")?;
+    c.cmd("Ls docs")?;
+    c.expect_listing(&["readme.md"], "CMD-1")?;
+    c.cmd("SIZE a.txt")?;
+    c.expect_size(5)?;
+    c.cmd("DownLoad a.txt")?;
+    c.expect_count(150, 5, "CMD-1")?;
+    c.expect_data(fixture::A_TXT, "CMD-1")?;
+    c.cmd("CONNME")?;
+    c.expect_greeting("CMD-1")?;
+    c.cmd("UPLOAD 3 up.txt")?;
+    c.expect_count(150, 3, "CMD-1")?;
+    c.send_data(b"abc")?;
+    c.expect_count(226, 3, "CMD-1")?;
+    c.cmd("rM up.txt")?;
+    c.expect(250, "CMD-1")?;
+    c.cmd("ByeBye")?;
+    c.expect(221, "CMD-1")?;
+    c.expect_closed("BYEBYE-1")
+}
+
+fn unknown_verbs(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let lines: &[&[u8]] = &[
+        b"list\n",
+        b"dir a.txt\n",
+        b"ls2\n",
+        b"l s\n",
+        b"ls\tdocs\n",
+        b"size\ta.txt\n",
+        b"_ls\n",
+        b"\xff\xfe\n",
+        b"gr\xc3\xb6\xc3\x9fe a.txt\n",
+        b"get a.txt\n",
+    ];
+    for l in lines {
+        c.send(l)?;
+        c.expect(500, "CMD-2")?;
+    }
+    c.expect_open("CMD-2")
+}
+
+fn missing_argument(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for l in ["size", "size ", "download", "download ", "rm", "rm ", "upload", "upload "] {
+        c.cmd(l)?;
+        c.expect(501, "CMD-3")?;
+    }
+    // An empty argument is no argument: `ls ` lists the root.
+    c.cmd("ls ")?;
+    c.expect_listing(fixture::ROOT_LISTING, "CMD-3")?;
+    c.expect_open("CMD-3")
+}
+
+fn literal_argument(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.file(" lead.txt", b"lead")?;
+    ctx.file("trail.txt ", b"trailing")?;
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("size  lead.txt")?;
+    c.expect_size(4)?;
+    c.cmd("size lead.txt")?;
+    c.expect(550, "CMD-5")?;
+    c.cmd("size trail.txt ")?;
+    c.expect_size(8)?;
+    c.cmd("size trail.txt")?;
+    c.expect(550, "CMD-5")?;
+    c.cmd("size a.txt ")?;
+    c.expect(550, "CMD-5")?;
+    download(&mut c, " lead.txt", b"lead", "CMD-5")?;
+    upload(&mut c, "  two spaces  ", b"xy", "CMD-5")?;
+    if ctx.read("  two spaces  ").as_deref() != Some(b"xy".as_slice()) {
+        return Err(Fail::mismatch(
+            "CMD-5",
+            "a file named \"  two spaces  \" (spaces kept) in the root",
+            format!("{:?}", ctx.root_tree().keys().collect::<Vec<_>>()),
+        ));
+    }
+    Ok(())
+}
+
+fn stays_open(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let steps: &[(&str, u16)] = &[
+        ("", 500),
+        ("nope", 500),
+        ("size", 501),
+        ("size nope", 550),
+        ("size docs", 551),
+        ("size ../a.txt", 553),
+        ("upload 5 a.txt", 554),
+        ("upload x a.txt", 501),
+        ("rm docs", 551),
+        ("ls a.txt", 551),
+        ("connme x", 501),
+        ("byebye x", 501),
+    ];
+    for (l, code) in steps {
+        c.cmd(l)?;
+        c.expect(*code, "CMD-6")?;
+    }
+    c.cmd("size a.txt")?;
+    c.expect_size(5)?;
+    c.cmd("ls docs")?;
+    c.expect_listing(&["readme.md"], "CMD-6")
+}

@@ -1,0 +1,108 @@
+//! `size` (section 7).
+
+use crate::case::{Case, Ctx, fixture};
+use crate::fail::Fail;
+use crate::wire::megabytes;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "SIZE-1",
+            title: "size of a file gives `213 <bytes> <mb> MB`",
+            covers: &[("SIZE-1", "368c75a99bdf")],
+            run: sizes,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "SIZE-2",
+            title: "megabytes are rounded half away from zero (131072 bytes is 0.13)",
+            covers: &[("SIZE-2", "340bed96425e")],
+            run: rounding,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "SIZE-2",
+            title: "megabytes are exact for the largest file the file system holds",
+            covers: &[("SIZE-2", "340bed96425e")],
+            snapshot: false,
+            run: huge,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "SIZE-3",
+            title: "size of a missing name or a directory gets 550 or 551",
+            covers: &[("SIZE-3", "b4b2b7563df7")],
+            run: errors,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn sizes(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for (n, len) in [
+        ("a.txt", 5),
+        ("zero.bin", 0),
+        ("my file.txt", fixture::MY_FILE.len()),
+        ("café/naïve.bin", 256),
+        ("docs/readme.md", fixture::README.len()),
+    ] {
+        c.cmd(&format!("size {n}"))?;
+        c.expect_size(len as u64)?;
+    }
+    Ok(())
+}
+
+const ROUNDING: &[u64] = &[
+    5242, 5243, 10485, 10486, 131_072, 393_216, 655_360, 917_504, 1_048_575, 1_048_576, 1_179_648, 1_572_864,
+    5_767_168, 104_852_357, 104_852_358,
+];
+
+fn rounding(ctx: &mut Ctx) -> Result<(), Fail> {
+    for n in ROUNDING {
+        let f = std::fs::File::create(ctx.path(&format!("s{n}")))
+            .and_then(|f| f.set_len(*n))
+            .map_err(|e| Fail::harness(format!("sparse file: {e}")));
+        f?;
+    }
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for n in ROUNDING {
+        c.cmd(&format!("size s{n}"))?;
+        c.expect_size(*n)?;
+    }
+    Ok(())
+}
+
+fn huge(ctx: &mut Ctx) -> Result<(), Fail> {
+    let candidates: [u64; 6] = [i64::MAX as u64, 1 << 62, 1 << 52, (1 << 44) - 4096, 1 << 43, 1 << 40];
+    let path = ctx.path("huge.bin");
+    let file = std::fs::File::create(&path).map_err(|e| Fail::harness(format!("{e}")))?;
+    let Some(n) = candidates.into_iter().find(|n| file.set_len(*n).is_ok()) else {
+        return Err(Fail::skip("the file system here cannot hold a sparse file of 1 TiB"));
+    };
+    drop(file);
+    ctx.log.note(format!("huge.bin is a sparse file of {n} bytes ({} MB)", megabytes(n)));
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("size huge.bin")?;
+    c.expect_size(n).map(|_| ())
+}
+
+fn errors(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for (l, code) in [
+        ("size nope", 550),
+        ("size docs/nope", 550),
+        ("size nope/x.txt", 550),
+        ("size docs", 551),
+        ("size empty", 551),
+        ("size café", 551),
+    ] {
+        c.cmd(l)?;
+        c.expect(code, "SIZE-3")?;
+    }
+    c.expect_open("SIZE-3")
+}

@@ -1,0 +1,390 @@
+//! `upload` (section 9).
+
+use super::{big, download, random, upload};
+use crate::case::{Case, Ctx, fixture, tree_diff};
+use crate::fail::{Fail, ensure};
+use crate::wire::Reply;
+use std::sync::Barrier;
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            id: "UPLOAD-1",
+            title: "a malformed size or a missing name gets 501 and no data is read",
+            covers: &[("UPLOAD-1", "9a6dbabf4977"), ("PIPE-2", "064e9936195e")],
+            run: malformed,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-1",
+            title: "size fields with leading zeros and 20 digits are accepted",
+            covers: &[("UPLOAD-1", "9a6dbabf4977"), ("UPLOAD-3", "d428cead3777")],
+            run: leading_zeros,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-2",
+            title: "checks run in order: size, name, parent, existence",
+            covers: &[("UPLOAD-2", "24890dc8f7d6"), ("PIPE-2", "064e9936195e")],
+            run: order,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-2",
+            title: "an upload of 2^63-1 bytes to an existing name is refused before any data",
+            covers: &[("UPLOAD-2", "24890dc8f7d6"), ("UPLOAD-5", "b266f0e193c3")],
+            snapshot: false,
+            run: huge_existing,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-3",
+            title: "upload of 0, 1, 4095, 4096, 4097 bytes gets 150 then 226 and stores the bytes",
+            covers: &[("UPLOAD-3", "d428cead3777"), ("UPLOAD-4", "0d76325014a1")],
+            run: basic,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-4",
+            title: "after 226 the file is complete and visible to every connection",
+            covers: &[("UPLOAD-4", "0d76325014a1"), ("UPLOAD-6", "da4c2e13d254")],
+            run: visible,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-4",
+            title: "1 MiB + 1 of random bytes is stored intact",
+            covers: &[("UPLOAD-4", "0d76325014a1"), ("DOWNLOAD-1", "c26fba13c235")],
+            run: mib,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-4",
+            title: "64 MiB of random bytes is stored intact",
+            covers: &[("UPLOAD-4", "0d76325014a1")],
+            slow: true,
+            run: huge,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-5",
+            title: "upload never replaces a file, directory or symbolic link",
+            covers: &[("UPLOAD-5", "b266f0e193c3")],
+            run: never_replaces,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-5",
+            title: "of 8 racing uploads of one name exactly one gets 226",
+            covers: &[("UPLOAD-5", "b266f0e193c3"), ("UPLOAD-3", "d428cead3777"), ("SEC-4", "6f2e42731876")],
+            snapshot: false,
+            slow: true,
+            run: race,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-6",
+            title: "an upload in progress is invisible to ls, size and download",
+            covers: &[("UPLOAD-6", "da4c2e13d254"), ("LS-5", "7188a784c8d1")],
+            run: invisible,
+            ..Case::DEFAULT
+        },
+        Case {
+            id: "UPLOAD-6",
+            title: "a client that disconnects mid-upload leaves nothing behind",
+            covers: &[("UPLOAD-6", "da4c2e13d254"), ("SEC-4", "6f2e42731876"), ("CONC-2", "63264c68790e")],
+            run: disconnect,
+            ..Case::DEFAULT
+        },
+    ]
+}
+
+fn malformed(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for arg in [
+        "five x.txt",
+        "5",
+        "5 ",
+        "-5 x.txt",
+        "+5 x.txt",
+        "5.0 x.txt",
+        "0x10 x.txt",
+        " 5 x.txt",
+        "5\tx.txt",
+        "5x y.txt",
+        "123456789012345678901 x.txt",
+        "9223372036854775808 x.txt",
+        "99999999999999999999 x.txt",
+        "x.txt 5",
+    ] {
+        c.send(format!("upload {arg}\nconnme\n").as_bytes())?;
+        c.expect(501, "UPLOAD-1")?;
+        c.expect_greeting("PIPE-2")?;
+    }
+    c.cmd("ls")?;
+    c.expect_listing(fixture::ROOT_LISTING, "UPLOAD-1")
+}
+
+fn leading_zeros(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for (field, name, data) in [
+        ("00000000000000000005", "z.txt", &b"12345"[..]),
+        ("007", "seven.txt", b"1234567"),
+        ("00", "nothing.txt", b""),
+    ] {
+        c.cmd(&format!("upload {field} {name}"))?;
+        c.expect_count(150, data.len() as u64, "UPLOAD-3")?;
+        c.send_data(data)?;
+        c.expect_count(226, data.len() as u64, "UPLOAD-3")?;
+        ensure(
+            ctx.read(name).as_deref() == Some(data),
+            "UPLOAD-4",
+            format!("{name} holding the {} bytes sent", data.len()),
+            format!("{:?}", ctx.read(name).map(|d| d.len())),
+        )?;
+    }
+    Ok(())
+}
+
+fn order(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let before = ctx.root_tree();
+    let mut c = ctx.conn()?;
+    for (arg, code) in [
+        ("x ../a.txt", 501),
+        ("5 ../a.txt", 553),
+        ("5 docs/../a.txt", 553),
+        ("5 /a.txt", 553),
+        ("5 nope/new.txt", 550),
+        ("5 nope/a.txt", 550),
+        ("5 a.txt/new.txt", 551),
+        ("5 a.txt", 554),
+        ("5 docs", 554),
+        ("5 docs/readme.md", 554),
+        ("0 a.txt", 554),
+    ] {
+        c.send(format!("upload {arg}\nconnme\n").as_bytes())?;
+        c.expect(code, "UPLOAD-2")?;
+        c.expect_greeting("PIPE-2")?;
+    }
+    ctx.expect_root(&before, "UPLOAD-2")
+}
+
+fn huge_existing(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.send(b"upload 9223372036854775807 a.txt\nconnme\n")?;
+    c.expect_one_of(&[(554, "UPLOAD-5"), (552, "LIMIT-4: a server-chosen upload limit, checked before existence")])?;
+    c.expect_greeting("UPLOAD-2")?;
+    Ok(())
+}
+
+fn basic(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    let mut files: Vec<(String, Vec<u8>)> =
+        [0usize, 1, 4095, 4096, 4097].iter().map(|n| (format!("u{n}.bin"), random(*n, 100 + *n as u64))).collect();
+    files.push(("commands.txt".into(), b"ls\nbyebye\nupload 1 x\r\n".to_vec()));
+    files.push(("docs/new.txt".into(), b"in a subdirectory".to_vec()));
+    files.push(("empty/first".into(), b"1".to_vec()));
+    for (name, data) in &files {
+        upload(&mut c, name, data, "UPLOAD-3")?;
+    }
+    for (name, data) in &files {
+        ensure(
+            ctx.read(name).as_deref() == Some(data.as_slice()),
+            "UPLOAD-4",
+            format!("{name} on disk holding exactly the {} bytes sent", data.len()),
+            format!("{:?} bytes", ctx.read(name).map(|d| d.len())),
+        )?;
+    }
+    c.cmd("ls docs")?;
+    c.expect_listing(&["new.txt", "readme.md"], "UPLOAD-4")?;
+    c.expect_open("UPLOAD-3")
+}
+
+fn visible(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut a = ctx.conn()?;
+    let mut b = ctx.conn()?;
+    upload(&mut a, "vis.txt", b"now visible", "UPLOAD-4")?;
+    b.cmd("size vis.txt")?;
+    b.expect_size(11)?;
+    download(&mut b, "vis.txt", b"now visible", "UPLOAD-4")?;
+    b.cmd("ls")?;
+    b.expect_listing(&["a.txt", "café/", "docs/", "empty/", "my file.txt", "vis.txt", "zero.bin"], "UPLOAD-4")?;
+    ensure(
+        ctx.read("vis.txt").as_deref() == Some(b"now visible".as_slice()),
+        "UPLOAD-4",
+        "vis.txt on disk with the uploaded bytes",
+        format!("{:?}", ctx.read("vis.txt")),
+    )
+}
+
+fn mib(ctx: &mut Ctx) -> Result<(), Fail> {
+    let data = random((1 << 20) + 1, 11);
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    upload(&mut c, "mib.bin", &data, "UPLOAD-4")?;
+    ensure(
+        ctx.read("mib.bin").as_deref() == Some(data.as_slice()),
+        "UPLOAD-4",
+        "mib.bin on disk identical to the bytes sent",
+        "different content on disk",
+    )?;
+    download(&mut c, "mib.bin", &data, "DOWNLOAD-1")
+}
+
+fn huge(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    upload(&mut c, "big.bin", big(), "UPLOAD-4")?;
+    ensure(
+        ctx.read("big.bin").as_deref() == Some(big()),
+        "UPLOAD-4",
+        "big.bin on disk identical to the 64 MiB sent",
+        format!("{:?} bytes on disk, content differs", ctx.read("big.bin").map(|d| d.len())),
+    )?;
+    c.cmd("size big.bin")?;
+    c.expect_size(64 << 20).map(|_| ())
+}
+
+fn never_replaces(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.symlink("lnk.txt", "a.txt")?;
+    ctx.symlink("dangling", "nowhere")?;
+    ctx.symlink("esc.txt", "../outside/secret.txt")?;
+    ctx.symlink("lnkdir", "docs")?;
+    ctx.start()?;
+    let before = ctx.root_tree();
+    let mut c = ctx.conn()?;
+    for name in ["a.txt", "docs", "empty", "docs/readme.md", "lnk.txt", "dangling", "esc.txt", "lnkdir", "zero.bin"] {
+        c.send(format!("upload 3 {name}\nconnme\n").as_bytes())?;
+        c.expect(554, "UPLOAD-5")?;
+        c.expect_greeting("UPLOAD-2")?;
+    }
+    ctx.expect_root(&before, "UPLOAD-5")
+}
+
+/// What one racer saw.
+#[derive(Debug)]
+enum Race {
+    Won,
+    LostBefore,
+    LostAfter,
+}
+
+fn race(ctx: &mut Ctx) -> Result<(), Fail> {
+    const N: usize = 8;
+    const LEN: usize = 256 * 1024;
+    ctx.start()?;
+    let before = ctx.root_tree();
+    let mut conns = Vec::new();
+    for _ in 0..N {
+        conns.push(ctx.conn()?);
+    }
+    let barrier = Barrier::new(N);
+    let results: Vec<Result<Race, Fail>> = std::thread::scope(|s| {
+        let handles: Vec<_> = conns
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut c)| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    let data = random(LEN, 1000 + i as u64);
+                    barrier.wait();
+                    c.cmd(&format!("upload {LEN} race.bin"))?;
+                    let r: Reply = c.expect_one_of(&[(150, "UPLOAD-3"), (554, "UPLOAD-5: lost before data")])?;
+                    if r.code == 554 {
+                        c.expect_open("UPLOAD-2")?;
+                        return Ok(Race::LostBefore);
+                    }
+                    c.send_data(&data)?;
+                    let r = c.expect_one_of(&[(226, "UPLOAD-3"), (554, "UPLOAD-5: lost after data")])?;
+                    c.expect_open("UPLOAD-3")?;
+                    Ok(if r.code == 226 { Race::Won } else { Race::LostAfter })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Fail::harness("racer thread panicked"))))
+            .collect()
+    });
+    let mut outcomes = Vec::new();
+    for r in results {
+        outcomes.push(r?);
+    }
+    let winners: Vec<usize> =
+        outcomes.iter().enumerate().filter(|(_, o)| matches!(o, Race::Won)).map(|(i, _)| i).collect();
+    ctx.log.note(format!("outcomes: {outcomes:?}"));
+    ensure(
+        winners.len() == 1,
+        "UPLOAD-5",
+        "exactly one upload gets 226; the others get 554 before or after their data",
+        format!("{} got 226: {outcomes:?}", winners.len()),
+    )?;
+    let want = random(LEN, 1000 + winners[0] as u64);
+    ensure(
+        ctx.read("race.bin").as_deref() == Some(want.as_slice()),
+        "UPLOAD-5",
+        format!("race.bin holding exactly the bytes of the winner (client {})", winners[0] + 1),
+        "other content (mixed or another client's bytes)",
+    )?;
+    let mut expected = before;
+    expected.insert("race.bin".into(), crate::case::tree(&ctx.root).remove("race.bin").unwrap_or(crate::case::Node::Other));
+    ctx.expect_root(&expected, "SEC-4")
+}
+
+fn invisible(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let data = random(1000, 5);
+    let mut a = ctx.conn()?;
+    let mut b = ctx.conn()?;
+    a.cmd("upload 1000 wip.bin")?;
+    a.expect_count(150, 1000, "UPLOAD-3")?;
+    a.send_data(&data[..500])?;
+    // A round trip on `a` is impossible mid-data; `b`'s first reply comes
+    // after the server has had the 500 bytes for as long as `b` takes.
+    b.cmd("ls")?;
+    b.expect_listing(fixture::ROOT_LISTING, "UPLOAD-6")?;
+    b.cmd("size wip.bin")?;
+    b.expect(550, "UPLOAD-6")?;
+    b.cmd("download wip.bin")?;
+    b.expect(550, "UPLOAD-6")?;
+    a.send_data(&data[500..])?;
+    a.expect_count(226, 1000, "UPLOAD-3")?;
+    b.cmd("size wip.bin")?;
+    b.expect_size(1000)?;
+    Ok(())
+}
+
+fn disconnect(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let before = ctx.root_tree();
+    let mut a = ctx.conn()?;
+    a.cmd("upload 1000 gone.bin")?;
+    a.expect_count(150, 1000, "UPLOAD-3")?;
+    a.send_data(&random(500, 9))?;
+    a.hangup();
+    let mut b = ctx.conn()?;
+    b.cmd("upload 1000 gone2.bin")?;
+    b.expect_count(150, 1000, "UPLOAD-3")?;
+    b.hangup();
+    let mut c = ctx.conn()?;
+    c.cmd("upload 10 gone3.bin")?;
+    c.hangup();
+    let mut d = ctx.conn()?;
+    ctx.expect_root(&before, "UPLOAD-6").map_err(|f| {
+        let diff = tree_diff(&before, &ctx.root_tree());
+        Fail { actual: format!("2 s after the clients left, the root still differs: {diff}"), ..f }
+    })?;
+    d.cmd("ls")?;
+    d.expect_listing(fixture::ROOT_LISTING, "UPLOAD-6")?;
+    for n in ["gone.bin", "gone2.bin", "gone3.bin"] {
+        d.cmd(&format!("size {n}"))?;
+        d.expect(550, "UPLOAD-6")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! How a case fails (or skips): which clause, what was expected, what
+//! happened. The runner adds the clause text, the transcript and the
+//! server's state before showing it.
+
+/// Kinds of non-pass outcomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailKind {
+    /// The server answered, but wrongly.
+    Mismatch,
+    /// Nothing (complete) arrived within the step timeout.
+    Timeout,
+    /// The server closed the connection (or stopped reading) unexpectedly.
+    Closed,
+    /// The case cannot run against this server (e.g. an option it refuses).
+    Skip,
+    /// The suite itself failed (fixture, snapshot missing, bug).
+    Harness,
+}
+
+/// A failed step.
+#[derive(Clone, Debug)]
+pub struct Fail {
+    pub kind: FailKind,
+    /// The clause the failed expectation comes from ("" = the case's own).
+    pub clause: &'static str,
+    /// What the suite was doing (usually the last command sent).
+    pub step: String,
+    /// Every acceptable outcome.
+    pub expected: String,
+    pub actual: String,
+}
+
+impl Fail {
+    /// A wrong answer from the server.
+    pub fn mismatch(clause: &'static str, expected: impl Into<String>, actual: impl Into<String>) -> Fail {
+        Fail {
+            kind: FailKind::Mismatch,
+            clause,
+            step: String::new(),
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
+    /// The suite could not do its part.
+    pub fn harness(what: impl Into<String>) -> Fail {
+        Fail {
+            kind: FailKind::Harness,
+            clause: "",
+            step: String::new(),
+            expected: String::new(),
+            actual: what.into(),
+        }
+    }
+
+    /// The case does not apply to this server.
+    pub fn skip(why: impl Into<String>) -> Fail {
+        Fail {
+            kind: FailKind::Skip,
+            clause: "",
+            step: String::new(),
+            expected: String::new(),
+            actual: why.into(),
+        }
+    }
+
+    /// Names the step (when it was not a single command).
+    #[must_use]
+    pub fn at(mut self, step: impl Into<String>) -> Fail {
+        self.step = step.into();
+        self
+    }
+}
+
+/// Fails with a mismatch unless `cond` holds.
+///
+/// # Errors
+/// `cond` is false.
+pub fn ensure(cond: bool, clause: &'static str, expected: impl Into<String>, actual: impl Into<String>) -> Result<(), Fail> {
+    if cond { Ok(()) } else { Err(Fail::mismatch(clause, expected, actual)) }
+}

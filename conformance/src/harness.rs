@@ -1,0 +1,198 @@
+//! The test-harness entry point: options, server resolution, a smoke
+//! launch, the trials, the summary, the reports and the exit status.
+
+use crate::case::{self, CaseResult, OPTIONS, Status};
+use crate::cases;
+use crate::options::{self, Options, ServerSpec};
+use crate::report;
+use crate::target::{self, Server};
+use crate::trace;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+static RESULTS: Mutex<Vec<CaseResult>> = Mutex::new(Vec::new());
+static CHECKS: Mutex<Vec<CaseResult>> = Mutex::new(Vec::new());
+
+/// Default parallelism: cases mostly wait on sockets, so more threads than
+/// cores pay off.
+const DEFAULT_THREADS: usize = 8;
+
+/// Runs the suite with the process's arguments and exits with 0, 1 or 2.
+pub fn main() -> ! {
+    let started = Instant::now();
+    let mut argv = std::env::args();
+    let argv0 = argv.next().unwrap_or_else(|| "grade".into());
+    let (mut opts, rest) = match options::parse(argv.collect()) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("conformance: {e}\n\n{}", options::USAGE);
+            std::process::exit(2);
+        }
+    };
+    let mut args = Arguments::from_iter(std::iter::once(argv0).chain(rest));
+    if args.test_threads.is_none() {
+        args.test_threads = Some(DEFAULT_THREADS);
+    }
+
+    let trials = make_trials(cases::all());
+    if args.list {
+        let _ = libtest_mimic::run(&args, trials);
+        std::process::exit(0);
+    }
+    let needs_server = trials.iter().any(|t| !args.is_filtered_out(t) && !t.name().starts_with("TRACE"));
+
+    if opts.server.is_none() {
+        match reference_server() {
+            Ok(p) => opts.server = Some(ServerSpec::Path(p)),
+            Err(e) if needs_server => finish_early(&opts, started, format!("no --server given and {e}")),
+            Err(_) => {}
+        }
+    }
+    let server_desc = opts.server.as_ref().map_or_else(|| "(none)".into(), ServerSpec::describe);
+    let _ = OPTIONS.set(opts.clone());
+
+    let report_opts = opts.clone();
+    let desc = server_desc.clone();
+    let _ = ctrlc::set_handler(move || {
+        target::kill_all();
+        eprintln!("\nconformance: interrupted; every server started by the suite was killed");
+        let r = finish(&report_opts, &desc, started, None, true);
+        std::process::exit(r);
+    });
+
+    if needs_server && let Err(e) = smoke(&opts) {
+        finish_early(&opts, started, e);
+    }
+
+    let _ = libtest_mimic::run(&args, trials);
+    let code = finish(&opts, &server_desc, started, None, false);
+    std::process::exit(code);
+}
+
+fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
+    // Slow cases first, so that they do not finish last.
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by_key(|&i| !all[i].slow);
+    let mut trials: Vec<Trial> = order
+        .into_iter()
+        .map(|i| {
+            let c = &all[i];
+            Trial::ignorable_test(c.name(), move || {
+                let r = case::run_case(&all[i]);
+                let out = match r.status {
+                    Status::Pass => Ok(Completion::Completed),
+                    Status::Skip => Ok(Completion::ignored_with(format!(
+                        "SKIP: {}",
+                        r.message.clone().unwrap_or_default()
+                    ))),
+                    Status::Fail | Status::Error => Err(Failed::from(r.message.clone().unwrap_or_default())),
+                };
+                RESULTS.lock().unwrap_or_else(PoisonError::into_inner).push(r);
+                out
+            })
+            .with_kind(c.level().as_str())
+        })
+        .collect();
+    for check in trace::checks() {
+        let name = check.name;
+        trials.push(Trial::test(name, move || {
+            let r = (check.run)();
+            let result = CaseResult {
+                name: name.into(),
+                id: "TRACE".into(),
+                level: crate::spec::Level::Must,
+                section: "suite self-checks".into(),
+                clauses: Vec::new(),
+                status: if r.is_ok() { Status::Pass } else { Status::Fail },
+                failed_clause: None,
+                duration_ms: 0,
+                message: r.clone().err(),
+            };
+            CHECKS.lock().unwrap_or_else(PoisonError::into_inner).push(result);
+            r.map_err(Failed::from)
+        }));
+    }
+    trials
+}
+
+/// Starts the server once on the standard fixture, so that a server that
+/// cannot start at all is reported once, clearly, with exit status 2.
+fn smoke(opts: &Options) -> Result<(), String> {
+    let ctx = case::Ctx::new().map_err(|f| f.actual)?;
+    let spec = opts.server.as_ref().ok_or("no server")?;
+    let server = Server::start(spec, &opts.base_dir, &ctx.root, ctx.dir.path(), &[], opts.startup_timeout)
+        .map_err(|e| format!("{}\ncommand: {}", e, describe_command(spec)))?;
+    drop(server);
+    Ok(())
+}
+
+fn describe_command(spec: &ServerSpec) -> String {
+    match spec {
+        ServerSpec::Path(p) => format!("{} --root DIR --port PORT", p.display()),
+        ServerSpec::Template(t) => t.clone(),
+    }
+}
+
+fn finish_early(opts: &Options, started: Instant, error: String) -> ! {
+    let desc = opts.server.as_ref().map_or_else(|| "(none)".into(), ServerSpec::describe);
+    let code = finish(opts, &desc, started, Some(error), false);
+    std::process::exit(code);
+}
+
+/// Builds, prints and writes the report; returns the exit status.
+fn finish(opts: &Options, server: &str, started: Instant, launch_error: Option<String>, interrupted: bool) -> i32 {
+    let cases = std::mem::take(&mut *RESULTS.lock().unwrap_or_else(PoisonError::into_inner));
+    let checks = std::mem::take(&mut *CHECKS.lock().unwrap_or_else(PoisonError::into_inner));
+    let mut r = report::build(server.into(), cases, checks, started.elapsed(), launch_error, interrupted);
+    r.cases.sort_by(|a, b| a.name.cmp(&b.name));
+    print!("{}", report::summary(&r));
+    let mut code = r.exit_status;
+    if let Some(p) = &opts.report_json {
+        match report::write_json(&r, p) {
+            Ok(()) => println!("JSON report: {}", p.display()),
+            Err(e) => {
+                eprintln!("conformance: could not write {}: {e:#}", p.display());
+                code = 2;
+            }
+        }
+    }
+    if let Some(p) = &opts.junit {
+        match report::write_junit(&r, p) {
+            Ok(()) => println!("JUnit report: {}", p.display()),
+            Err(e) => {
+                eprintln!("conformance: could not write {}: {e:#}", p.display());
+                code = 2;
+            }
+        }
+    }
+    code
+}
+
+/// The workspace's reference server, built with cargo if it is missing.
+fn reference_server() -> Result<PathBuf, String> {
+    let found = || {
+        std::panic::catch_unwind(|| assert_cmd::cargo::cargo_bin("reference-server"))
+            .ok()
+            .filter(|p| p.is_file())
+    };
+    if let Some(p) = found() {
+        return Ok(p);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("no workspace directory")?
+        .to_path_buf();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("conformance: building the reference server (cargo build -p reference-server)…");
+    let status = std::process::Command::new(cargo)
+        .args(["build", "-p", "reference-server"])
+        .current_dir(&workspace)
+        .status()
+        .map_err(|e| format!("could not run cargo to build the reference server: {e}"))?;
+    if !status.success() {
+        return Err(format!("building the reference server failed ({status})"));
+    }
+    found().ok_or_else(|| "the reference server binary was not found after building it".into())
+}

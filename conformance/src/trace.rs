@@ -1,0 +1,150 @@
+//! Checks of the suite itself, run as trials named `TRACE …`: traceability
+//! between spec.md and the cases, and self-tests of the harness.
+
+use crate::case::{Case, slug, snapshot_dir};
+use crate::cases;
+use crate::spec;
+use crate::transcript::normalize_reply;
+use crate::wire::megabytes;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A self-check.
+pub struct Check {
+    pub name: &'static str,
+    pub run: fn() -> Result<(), String>,
+}
+
+/// All self-checks.
+#[must_use]
+pub fn checks() -> Vec<Check> {
+    vec![
+        Check { name: "TRACE traceability: every clause of spec.md has a case", run: every_clause_has_a_case },
+        Check {
+            name: "TRACE traceability: every case names real clauses at the text it was written for",
+            run: cases_name_real_clauses,
+        },
+        Check { name: "TRACE traceability: case names are unique and start with ID and level", run: names },
+        Check { name: "TRACE snapshots: every accepted snapshot belongs to a case", run: snapshots_referenced },
+        Check { name: "TRACE self-test: SIZE-2 formula reproduces the table in spec.md", run: size_table },
+        Check { name: "TRACE self-test: normalized replies keep fields and mask free text", run: normalization },
+    ]
+}
+
+fn every_clause_has_a_case() -> Result<(), String> {
+    let covered: BTreeSet<&str> = cases::all().iter().flat_map(|c| c.covers.iter().map(|x| x.0)).collect();
+    let clauses = spec::clauses();
+    if clauses.len() < 10 {
+        return Err(format!("spec.md parsed into only {} clauses: is the parser broken?", clauses.len()));
+    }
+    let mut ids = BTreeSet::new();
+    for c in clauses {
+        if !ids.insert(c.id.as_str()) {
+            return Err(format!("clause ID {} appears twice in spec.md", c.id));
+        }
+    }
+    let missing: Vec<&str> = clauses.iter().map(|c| c.id.as_str()).filter(|id| !covered.contains(id)).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("clauses without any case: {missing:?}"))
+    }
+}
+
+fn cases_name_real_clauses() -> Result<(), String> {
+    let mut problems = Vec::new();
+    for case in cases::all() {
+        if !case.covers.iter().any(|c| c.0 == case.id) {
+            problems.push(format!("{}: its own clause {} is not in `covers`", case.name(), case.id));
+        }
+        for (id, recorded) in case.covers {
+            match spec::clause(id) {
+                None => problems.push(format!("{}: names {id}, which spec.md does not have", case.name())),
+                Some(c) if c.hash() != *recorded => problems.push(format!(
+                    "{}: {id} was reworded since the case was written (recorded hash {recorded}, now {}): \
+                     review the case against the clause's text, then record (\"{id}\", \"{}\")",
+                    case.name(),
+                    c.hash(),
+                    c.hash()
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+fn names() -> Result<(), String> {
+    let mut seen = BTreeMap::new();
+    for case in cases::all() {
+        let name = case.name();
+        if let Some(prev) = seen.insert(case.slug(), name.clone()) {
+            return Err(format!("two cases share a name (or snapshot name): {prev:?} and {name:?}"));
+        }
+        let level = case.level().as_str();
+        if !name.starts_with(&format!("{} {level} ", case.id)) {
+            return Err(format!("{name:?} does not start with its clause ID and level"));
+        }
+    }
+    Ok(())
+}
+
+fn snapshots_referenced() -> Result<(), String> {
+    let wanted: BTreeSet<String> = cases::all()
+        .iter()
+        .filter(|c| c.snapshot)
+        .map(|c: &Case| format!("{}.snap", c.slug()))
+        .collect();
+    let Ok(rd) = std::fs::read_dir(snapshot_dir()) else {
+        return Err(format!("no snapshot directory {}", snapshot_dir().display()));
+    };
+    let orphans: Vec<String> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".snap") && !wanted.contains(n))
+        .collect();
+    if orphans.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("snapshots that no case uses (delete them): {orphans:?}"))
+    }
+}
+
+fn size_table() -> Result<(), String> {
+    let mut rows = 0;
+    for line in spec::SPEC_MD.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 3 {
+            continue;
+        }
+        let Ok(bytes) = cells[1].parse::<u64>() else { continue };
+        let reply = cells[2].trim_matches('`');
+        if !reply.starts_with("213 ") {
+            continue;
+        }
+        rows += 1;
+        let mine = format!("213 {bytes} {} MB", megabytes(bytes));
+        if mine != reply {
+            return Err(format!("spec.md says {reply:?}, the suite computes {mine:?}"));
+        }
+    }
+    if rows < 5 { Err(format!("found only {rows} rows of the SIZE-2 table")) } else { Ok(()) }
+}
+
+fn normalization() -> Result<(), String> {
+    let cases: &[(&[u8], &str)] = &[
+        (b"220 mftp/1 ready\r\n", "220 mftp/1"),
+        (b"220 mftp/1\n", "220 mftp/1"),
+        (b"150 5 here it comes\n", "150 5"),
+        (b"213 131072 0.13 MB\n", "213 131072 0.13 MB"),
+        (b"550 no such file\n", "550 …"),
+        (b"150 05\n", "!! 150 05"),
+    ];
+    for (raw, want) in cases {
+        let got = normalize_reply(raw);
+        if got != *want {
+            return Err(format!("{:?} normalized to {got:?}, expected {want:?}", String::from_utf8_lossy(raw)));
+        }
+    }
+    let _ = slug("x");
+    Ok(())
+}
