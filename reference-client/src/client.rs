@@ -175,7 +175,9 @@ impl Client {
         let reply = self.expect(Code::DataFollows)?;
         let total = self.field(&reply)?;
         progress.begin(total);
+        let transfer = crate::interrupt::Transfer::begin();
         let result = self.receive(total, out, progress);
+        drop(transfer);
         progress.end();
         result.map(|()| total)
     }
@@ -201,7 +203,9 @@ impl Client {
             )));
         }
         progress.begin(len);
+        let transfer = crate::interrupt::Transfer::begin();
         let sent = self.transmit(data, len, progress);
+        drop(transfer);
         progress.end();
         sent?;
         let stored = self.expect(Code::Stored)?;
@@ -326,6 +330,7 @@ impl Client {
         }
         let mut chunk = vec![0_u8; CHUNK];
         while left > 0 {
+            self.check_interrupt("download")?;
             let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
             let n = match self.stream.read(&mut chunk[..want]) {
                 Ok(0) => {
@@ -359,6 +364,7 @@ impl Client {
         let mut left = len;
         let mut chunk = vec![0_u8; CHUNK];
         while left > 0 {
+            self.check_interrupt("upload")?;
             let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
             let n = match data.read(&mut chunk[..want]) {
                 Ok(0) => {
@@ -390,6 +396,18 @@ impl Client {
                 .map_err(|e| self.lost("sending data", &e))?;
             progress.advance(n as u64);
             left -= n as u64;
+        }
+        Ok(())
+    }
+
+    /// Ctrl-C in the middle of data: the stream cannot be resynchronised,
+    /// so the connection is given up (the server discards a partial
+    /// upload, UPLOAD-6).
+    fn check_interrupt(&mut self, what: &'static str) -> Result<(), ClientError> {
+        if crate::interrupt::requested() {
+            self.broken = true;
+            let _ = self.stream.shutdown(std::net::Shutdown::Both);
+            return Err(ClientError::Interrupted(what));
         }
         Ok(())
     }

@@ -102,10 +102,10 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, ClientError> {
 /// `upload PATH [NAME]`: a whole argument naming a local file is one path
 /// (so `upload my file.txt` works); otherwise shell-like words.
 fn upload(rest: &str) -> Result<Command, ClientError> {
-    let whole = unquote(rest);
-    if Path::new(whole).is_file() {
+    let whole = local_path(unquote(rest));
+    if whole.is_file() {
         return Ok(Command::Upload {
-            path: PathBuf::from(whole),
+            path: whole,
             name: None,
         });
     }
@@ -121,9 +121,18 @@ fn upload(rest: &str) -> Result<Command, ClientError> {
         }
     };
     Ok(Command::Upload {
-        path: PathBuf::from(path),
+        path: local_path(path),
         name: name.cloned(),
     })
+}
+
+/// A local path as typed; a leading `~/` is the home directory, as in a
+/// shell.
+fn local_path(text: &str) -> PathBuf {
+    match (text.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) if !home.is_empty() => Path::new(&home).join(rest),
+        _ => PathBuf::from(text),
+    }
 }
 
 /// Removes one pair of matching quotes around the whole text.

@@ -14,6 +14,7 @@
 mod client;
 mod command;
 mod error;
+mod interrupt;
 mod output;
 mod repl;
 mod session;
@@ -46,6 +47,7 @@ Exit status:
      (file exists, cannot read or write a file, name not allowed)
   2  usage error: bad command line, or an unknown command in a script
   3  could not connect, or the connection was lost (or not open)
+  130  interrupted (Ctrl-C); a download in progress leaves no file behind
 
 Errors are printed on stderr; results on stdout.";
 
@@ -113,6 +115,7 @@ enum OneShot {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    interrupt::install();
     let config = Config {
         host: cli.host,
         port: cli.port,

@@ -89,6 +89,14 @@ impl Output {
         }
     }
 
+    /// The connection was dropped after a failure; at the prompt, say
+    /// how to get it back.
+    pub fn disconnected(&self, addr: &str) {
+        if self.interactive {
+            eprintln!("disconnected from {addr}; type 'connme' to connect again");
+        }
+    }
+
     /// A note on stderr (for example "the connection was lost").
     pub fn note(&self, text: &str) {
         eprintln!("{text}");

@@ -93,10 +93,7 @@ impl Session {
         let result = self.dispatch(command);
         if self.client.as_ref().is_some_and(Client::is_broken) {
             self.client = None;
-            self.out.note(&format!(
-                "disconnected from {}; type 'connme' to connect again",
-                self.config.addr()
-            ));
+            self.out.disconnected(&self.config.addr());
         }
         result
     }

@@ -89,3 +89,35 @@ fn a_dropped_connection_is_reported_and_the_prompt_survives() {
     session.send_line("quit").expect("type quit");
     session.exp_eof().expect("the client leaves after quit");
 }
+
+#[test]
+fn ctrl_c_abandons_a_download_and_leaves_no_file() {
+    let ctx = Ctx::new();
+    // Sparse, so it costs no disk on the server side; far too big to
+    // finish before the interrupt.
+    let huge = std::fs::File::create(ctx.root().join("huge.bin")).expect("create");
+    huge.set_len(64 * 1024 * 1024 * 1024).expect("sparse file");
+    let connected = prompt(&ctx);
+    let mut session = start(&ctx);
+    type_line(&mut session, "connme", "220 mftp/1", &connected);
+    session
+        .send_line("download huge.bin")
+        .expect("type download");
+    // Wait (bounded) until data is arriving: the temporary file exists.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(WAIT_MS);
+    while ctx.local_names().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the download did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    session.send_control('c').expect("press Ctrl-C");
+    session
+        .exp_string("interrupted: download abandoned")
+        .expect("the interrupt is reported");
+    session.exp_string("mftp> ").expect("the prompt survives");
+    assert!(ctx.local_names().is_empty(), "{:?}", ctx.local_names());
+    session.send_line("quit").expect("type quit");
+    session.exp_eof().expect("the client leaves after quit");
+}
