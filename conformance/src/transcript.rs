@@ -29,6 +29,8 @@ pub enum Event {
     Reply { conn: usize, raw: Vec<u8> },
     /// A listing entry line, raw.
     Entry { conn: usize, raw: Vec<u8> },
+    /// Upload data written one byte per write.
+    SentDataSlowly { conn: usize, n: usize },
     /// `n` data bytes received (download).
     Data { conn: usize, n: usize },
     /// The server closed the connection.
@@ -112,6 +114,18 @@ fn escape_one(b: &[u8]) -> String {
     }
 }
 
+/// Makes trailing spaces visible (`size a.txt\x20`), since they are part of
+/// an argument (CMD-5) and editors strip them.
+fn visible_end(mut s: String) -> String {
+    let trimmed = s.trim_end_matches(' ').len();
+    let n = s.len() - trimmed;
+    s.truncate(trimmed);
+    for _ in 0..n {
+        s.push_str("\\x20");
+    }
+    s
+}
+
 /// Splits sent bytes into display lines: `ls` for `ls\n`, `ls\r` for
 /// `ls\r\n`, and `xyz (no LF)` for a trailing partial line.
 fn sent_lines(bytes: &[u8]) -> Vec<String> {
@@ -120,11 +134,11 @@ fn sent_lines(bytes: &[u8]) -> Vec<String> {
     while !rest.is_empty() {
         match rest.iter().position(|&b| b == b'\n') {
             Some(i) => {
-                out.push(escape(&rest[..i]));
+                out.push(visible_end(escape(&rest[..i])));
                 rest = &rest[i + 1..];
             }
             None => {
-                out.push(format!("{} (no LF)", escape(rest)));
+                out.push(format!("{} (no LF)", visible_end(escape(rest))));
                 rest = &[];
             }
         }
@@ -204,7 +218,11 @@ pub fn render(events: &[Event], normalized: bool) -> String {
                 }
             }
             Event::Entry { conn, raw } => {
-                let _ = writeln!(out, "{} {}", tags(*conn).1, escape(raw.strip_suffix(b"\n").unwrap_or(raw)));
+                let entry = escape(raw.strip_suffix(b"\n").unwrap_or(raw));
+                let _ = writeln!(out, "{} {}", tags(*conn).1, visible_end(entry));
+            }
+            Event::SentDataSlowly { conn, n } => {
+                let _ = writeln!(out, "{} <{n} bytes>   (one byte per write)", tags(*conn).0);
             }
             Event::Data { conn, n } => {
                 let _ = writeln!(out, "{} <{n} bytes>", tags(*conn).1);

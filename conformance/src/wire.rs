@@ -162,6 +162,31 @@ impl Conn {
         Ok(())
     }
 
+    /// Sends upload data one byte per write with `pause` between writes.
+    ///
+    /// # Errors
+    /// The server does not read.
+    pub fn send_data_slowly(&mut self, bytes: &[u8], pause: Duration) -> Result<(), Fail> {
+        self.log.push(Event::SentDataSlowly { conn: self.id, n: bytes.len() });
+        for b in bytes {
+            self.write(std::slice::from_ref(b))?;
+            std::thread::sleep(pause);
+        }
+        Ok(())
+    }
+
+    /// Sends upload data and command lines after it in one write (PIPE-2).
+    ///
+    /// # Errors
+    /// The server does not read.
+    pub fn send_data_then(&mut self, data: &[u8], lines: &[u8]) -> Result<(), Fail> {
+        self.log.push(Event::SentData { conn: self.id, n: data.len() });
+        self.log.push(Event::Sent { conn: self.id, bytes: lines.to_vec(), how: Some("same write as the data".into()) });
+        let mut all = data.to_vec();
+        all.extend_from_slice(lines);
+        self.write(&all)
+    }
+
     /// Sends upload data.
     ///
     /// # Errors
@@ -392,7 +417,8 @@ impl Conn {
         let got = self.listing(clause)?;
         // Graders never use reserved `.mftp*` names (section 4), so a server
         // that lists its own reserved entries is not judged on them here.
-        let got_s: Vec<String> = got.iter().filter(|e| !e.starts_with(b".mftp")).map(|e| escape(e)).collect();
+        let got_s: Vec<String> =
+            got.iter().filter(|e| !e.starts_with(b".mftp")).map(|e| String::from_utf8_lossy(e).into_owned()).collect();
         if got_s == want {
             return Ok(());
         }

@@ -102,7 +102,7 @@ fn slow_client(ctx: &mut Ctx) -> Result<(), Fail> {
     c.expect_size(5)?;
     c.send_slowly(b"upload 4 slow.txt\n", pause)?;
     c.expect_count(150, 4, "FRAME-3")?;
-    c.send_slowly(b"a\nb\n", pause)?;
+    c.send_data_slowly(b"a\nb\n", pause)?;
     c.expect_count(226, 4, "FRAME-3")?;
     c.send_slowly(b"download slow.txt\n", pause)?;
     c.expect_count(150, 4, "FRAME-3")?;

@@ -86,7 +86,8 @@ fn long_names(ctx: &mut Ctx) -> Result<(), Fail> {
     c.expect_size(3)?;
     download(&mut c, &ok, b"max", "NAME-2")?;
     c.cmd(&format!("ls {dir}"))?;
-    c.expect_listing(&[&comp('h', 219)], "NAME-2")?;
+    let leaf = &ok[dir.len() + 1..];
+    c.expect_listing(&[leaf], "NAME-2")?;
     c.cmd(&format!("rm {ok}"))?;
     c.expect(250, "NAME-2")?;
     Ok(())
@@ -172,13 +173,7 @@ fn checked_before_fs(ctx: &mut Ctx) -> Result<(), Fail> {
         every_command(&mut c, n, 553, "NAME-6")?;
     }
     c.expect_open("NAME-6")?;
-    let now = ctx.root_tree();
-    ensure(
-        now == before,
-        "NAME-6",
-        "the entries with forbidden names untouched",
-        crate::case::tree_diff(&before, &now),
-    )
+    ctx.expect_root(&before, "NAME-6")
 }
 
 fn usable_names(ctx: &mut Ctx) -> Result<(), Fail> {

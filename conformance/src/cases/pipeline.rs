@@ -46,7 +46,7 @@ fn after_upload(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut c = ctx.conn()?;
     c.cmd("upload 3 p.txt")?;
     c.expect_count(150, 3, "UPLOAD-3")?;
-    c.send(b"abcsize p.txt\nls docs\n")?;
+    c.send_data_then(b"abc", b"size p.txt\nls docs\n")?;
     c.expect_count(226, 3, "PIPE-2")?;
     c.expect_size(3)?;
     c.expect_listing(&["readme.md"], "PIPE-2")?;
