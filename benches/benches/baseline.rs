@@ -7,7 +7,9 @@
 //! - `baseline/upload/<size>`: the same the other way, data dropped, 1-byte
 //!   ack; no disk.
 //! - `baseline/write_fsync/<size>`: writing a new file and `fsync`ing it, as
-//!   an upload must; the disk's limit.
+//!   an upload must and as the server does it now (writeback starts late).
+//! - `baseline/write_fsync_early/<size>`: the same, with writeback started
+//!   every 8 MiB while writing: the disk's limit.
 //! - `baseline/echo`, `baseline/echo_pipelined_100`: a TCP echo round trip of
 //!   a `size`-reply-sized message, alone and 100 in one write.
 //! - `baseline/connect`: TCP connect and reading a 17-byte greeting from a
@@ -18,13 +20,12 @@
 
 use std::fs::File;
 use std::hint::black_box;
-use std::io::Write;
 use std::net::TcpStream;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use benches::baseline::{BaselineClient, BaselineServer, EchoServer, Greeter, echo};
-use benches::files::{self, GIB, MIB, MIB64, TRANSFER_SIZES};
+use benches::files::{self, GIB, MIB, MIB64, TRANSFER_SIZES, Writeback};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 /// A message as long as `213 1048576 1.00 MB\n`.
@@ -55,30 +56,30 @@ fn transfers(c: &mut Criterion) {
         });
     }
 
-    // The disk: what an upload must do besides receiving (UPLOAD-4).
+    // The disk: what an upload must do besides receiving (UPLOAD-4), as
+    // the server does it now and with early writeback.
     let block = vec![0x5a_u8; usize::try_from(MIB).expect("1 MiB")];
-    for bytes in [MIB64, GIB] {
-        benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
-        group.bench_function(BenchmarkId::new("write_fsync", files::label(bytes)), |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for i in 0..iters {
-                    let path = dir.path().join(format!("fsync-{i}.bin"));
-                    let start = Instant::now();
-                    let mut out = File::create_new(&path).expect("create");
-                    let mut left = bytes;
-                    while left > 0 {
-                        out.write_all(&block).expect("write");
-                        left -= MIB;
+    for (id, writeback) in [
+        ("write_fsync", Writeback::AtFsync),
+        ("write_fsync_early", Writeback::Early),
+    ] {
+        for bytes in [MIB64, GIB] {
+            benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
+            group.bench_function(BenchmarkId::new(id, files::label(bytes)), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for i in 0..iters {
+                        let path = dir.path().join(format!("fsync-{i}.bin"));
+                        let start = Instant::now();
+                        files::write_and_fsync(&path, bytes, &block, writeback)
+                            .expect("write and fsync");
+                        total += start.elapsed();
+                        std::fs::remove_file(&path).expect("remove");
                     }
-                    out.sync_all().expect("fsync");
-                    total += start.elapsed();
-                    drop(out);
-                    std::fs::remove_file(&path).expect("remove");
-                }
-                total
+                    total
+                });
             });
-        });
+        }
     }
 
     // 64 plain clients at once, as in `concurrent/download_64x1MiB`.

@@ -68,12 +68,13 @@ fn idle_connections(c: &mut Criterion) {
         "open-file limit {limit} is too low for {IDLE} connections; raise `ulimit -n`"
     );
     let max = (IDLE + 16).to_string();
-    let server =
-        Server::start(&["--max-connections", &max]).expect("start the reference server");
+    let server = Server::start(&["--max-connections", &max]).expect("start the reference server");
     files::create_random(&server.root().join("64MiB.bin"), MIB64).expect("create file");
     let file = name("64MiB.bin");
     let idle: Vec<Client> = (0..IDLE)
-        .map(|i| Client::connect(server.addr()).unwrap_or_else(|e| panic!("idle client {i}: {e:#}")))
+        .map(|i| {
+            Client::connect(server.addr()).unwrap_or_else(|e| panic!("idle client {i}: {e:#}"))
+        })
         .collect();
     let opened = server.rss().expect("server memory");
     println!(

@@ -52,11 +52,7 @@ fn download(c: &mut Criterion) {
         });
     }
     group.finish();
-    record_peak(
-        &server,
-        "download_1GiB",
-        "downloads up to 1 GiB (sendfile)",
-    );
+    record_peak(&server, "download_1GiB", "downloads up to 1 GiB (sendfile)");
 }
 
 fn upload(c: &mut Criterion) {
@@ -92,11 +88,7 @@ fn upload(c: &mut Criterion) {
         });
     }
     group.finish();
-    record_peak(
-        &server,
-        "upload_1GiB",
-        "uploads up to 1 GiB (incl. fsync)",
-    );
+    record_peak(&server, "upload_1GiB", "uploads up to 1 GiB (incl. fsync)");
 }
 
 criterion_group!(transfer, download, upload);

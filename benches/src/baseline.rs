@@ -38,10 +38,7 @@ struct Acceptor {
 impl Acceptor {
     /// Serves each connection on a thread of its own, or, if `inline`, on
     /// the accepting thread (for servers that only say one thing).
-    fn spawn(
-        inline: bool,
-        serve: impl Fn(TcpStream) + Send + Sync + 'static,
-    ) -> io::Result<Self> {
+    fn spawn(inline: bool, serve: impl Fn(TcpStream) + Send + Sync + 'static) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -91,9 +88,8 @@ pub struct BaselineServer {
 impl BaselineServer {
     /// Serves downloads from `source` (at most its length per request).
     pub fn start(source: &Path) -> anyhow::Result<Self> {
-        let source = Arc::new(
-            File::open(source).with_context(|| format!("open {}", source.display()))?,
-        );
+        let source =
+            Arc::new(File::open(source).with_context(|| format!("open {}", source.display()))?);
         let acceptor = Acceptor::spawn(false, move |stream| {
             let _ = serve_raw(stream, &source);
         })?;

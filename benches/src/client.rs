@@ -19,7 +19,9 @@ const MAX_REPLY_LINE: usize = 64 * 1024;
 /// Receives exactly `len` bytes from `stream` into `scratch` and drops them.
 pub fn recv_discard(stream: &mut TcpStream, mut len: u64, scratch: &mut [u8]) -> io::Result<()> {
     while len > 0 {
-        let want = usize::try_from(len).unwrap_or(usize::MAX).min(scratch.len());
+        let want = usize::try_from(len)
+            .unwrap_or(usize::MAX)
+            .min(scratch.len());
         let got = stream.read(&mut scratch[..want])?;
         if got == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
@@ -87,8 +89,7 @@ impl Client {
     /// Reads one line (without LF and CR).
     fn line(&mut self) -> anyhow::Result<&[u8]> {
         loop {
-            if let Some((_, used)) = take_line(&self.input[self.start..self.end], MAX_REPLY_LINE)?
-            {
+            if let Some((_, used)) = take_line(&self.input[self.start..self.end], MAX_REPLY_LINE)? {
                 let from = self.start;
                 self.start += used;
                 let line = &self.input[from..from + used - 1];
@@ -139,7 +140,10 @@ impl Client {
     /// `ls [DIR]`: reads the listing and returns its entry count.
     pub fn ls(&mut self, dir: Option<&Name>) -> anyhow::Result<u64> {
         self.send(&Request::Ls(dir.cloned()).encode())?;
-        let count = self.expect(200)?.number_field().context("200 without count")?;
+        let count = self
+            .expect(200)?
+            .number_field()
+            .context("200 without count")?;
         for _ in 0..count {
             self.line()?;
         }
@@ -149,7 +153,10 @@ impl Client {
     /// `download NAME`: receives the data, drops it, returns its length.
     pub fn download(&mut self, name: &Name) -> anyhow::Result<u64> {
         self.send(&Request::Download(name.clone()).encode())?;
-        let len = self.expect(150)?.number_field().context("150 without size")?;
+        let len = self
+            .expect(150)?
+            .number_field()
+            .context("150 without size")?;
         // Data that came with the reply line is in the buffer already.
         let buffered = (self.end - self.start) as u64;
         let from_buffer = buffered.min(len);

@@ -48,3 +48,51 @@ pub fn create_random(path: &Path, len: u64) -> io::Result<()> {
     }
     file.flush()
 }
+
+/// How [`write_and_fsync`] hands dirty pages to the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writeback {
+    /// Write everything, then `fsync`: the kernel starts writeback late
+    /// (at `vm.dirty_background_ratio`), so `fsync` waits for most of it.
+    AtFsync,
+    /// After every [`EARLY_WRITEBACK`] bytes, `posix_fadvise(DONTNEED)` on
+    /// the range just written, which starts its writeback at once (like
+    /// `sync_file_range(SYNC_FILE_RANGE_WRITE)`, but reachable without
+    /// `unsafe` through rustix), so the disk works while data still comes
+    /// in and the final `fsync` only waits for the tail.
+    Early,
+}
+
+/// The range after which [`Writeback::Early`] starts writeback.
+pub const EARLY_WRITEBACK: u64 = 8 * MIB;
+
+/// Creates `path`, writes `len` bytes from `block` (repeated) and `fsync`s
+/// it: what an upload must do on the disk side (UPLOAD-4).
+pub fn write_and_fsync(
+    path: &Path,
+    len: u64,
+    block: &[u8],
+    writeback: Writeback,
+) -> io::Result<()> {
+    use std::num::NonZeroU64;
+    let mut file = File::create_new(path)?;
+    let mut written = 0_u64;
+    let mut flushed = 0_u64;
+    while written < len {
+        let take = usize::try_from(len - written)
+            .unwrap_or(usize::MAX)
+            .min(block.len());
+        file.write_all(&block[..take])?;
+        written += take as u64;
+        if writeback == Writeback::Early && written - flushed >= EARLY_WRITEBACK {
+            rustix::fs::fadvise(
+                &file,
+                flushed,
+                NonZeroU64::new(written - flushed),
+                rustix::fs::Advice::DontNeed,
+            )?;
+            flushed = written;
+        }
+    }
+    file.sync_all()
+}

@@ -25,9 +25,7 @@ fn locate() -> anyhow::Result<PathBuf> {
     if let Some(bin) = std::env::var_os("MFTP_SERVER_BIN") {
         return Ok(PathBuf::from(bin));
     }
-    let bin = crate::target_dir()
-        .join("release")
-        .join("reference-server");
+    let bin = crate::target_dir().join("release").join("reference-server");
     let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
     let root = crate::workspace_root();
     let sources = newest(&[
