@@ -93,7 +93,9 @@ pub fn slug(s: &str) -> String {
 pub static OPTIONS: OnceLock<Options> = OnceLock::new();
 
 fn options() -> &'static Options {
-    OPTIONS.get().expect("the harness sets OPTIONS before running cases")
+    OPTIONS
+        .get()
+        .expect("the harness sets OPTIONS before running cases")
 }
 
 fn server_spec() -> Result<&'static ServerSpec, Fail> {
@@ -128,7 +130,14 @@ pub mod fixture {
     pub const MY_FILE: &[u8] = b"a name with a space\n";
     pub const SECRET: &[u8] = b"TOP SECRET outside the root\n";
     /// The root listing of the standard fixture.
-    pub const ROOT_LISTING: &[&str] = &["a.txt", "café/", "docs/", "empty/", "my file.txt", "zero.bin"];
+    pub const ROOT_LISTING: &[&str] = &[
+        "a.txt",
+        "café/",
+        "docs/",
+        "empty/",
+        "my file.txt",
+        "zero.bin",
+    ];
 
     /// `café/naïve.bin`: every byte value once.
     #[must_use]
@@ -167,16 +176,20 @@ impl Ctx {
         ctx.file("my file.txt", fixture::MY_FILE)?;
         ctx.file("docs/readme.md", fixture::README)?;
         ctx.file("café/naïve.bin", &fixture::all_bytes())?;
-        std::fs::create_dir_all(ctx.outside.join("dir")).map_err(harness)?;
-        std::fs::write(ctx.outside.join("secret.txt"), fixture::SECRET).map_err(harness)?;
-        std::fs::write(ctx.outside.join("dir/inner.txt"), b"inner\n").map_err(harness)?;
+        std::fs::create_dir_all(ctx.outside.join("dir")).map_err(|e| harness(&e))?;
+        std::fs::write(ctx.outside.join("secret.txt"), fixture::SECRET).map_err(|e| harness(&e))?;
+        std::fs::write(ctx.outside.join("dir/inner.txt"), b"inner\n").map_err(|e| harness(&e))?;
         Ok(ctx)
     }
 
     /// `root/rel` as a path.
     #[must_use]
     pub fn path(&self, rel: &str) -> PathBuf {
-        if rel.is_empty() { self.root.clone() } else { self.root.join(rel) }
+        if rel.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(rel)
+        }
     }
 
     /// Creates directory `root/rel` (and parents).
@@ -184,7 +197,7 @@ impl Ctx {
     /// # Errors
     /// File system error.
     pub fn mkdir(&self, rel: &str) -> Result<(), Fail> {
-        std::fs::create_dir_all(self.path(rel)).map_err(harness)
+        std::fs::create_dir_all(self.path(rel)).map_err(|e| harness(&e))
     }
 
     /// Writes file `root/rel`.
@@ -192,7 +205,7 @@ impl Ctx {
     /// # Errors
     /// File system error.
     pub fn file(&self, rel: &str, content: &[u8]) -> Result<(), Fail> {
-        std::fs::write(self.path(rel), content).map_err(harness)
+        std::fs::write(self.path(rel), content).map_err(|e| harness(&e))
     }
 
     /// Writes a file whose name is raw bytes (not UTF-8, control bytes…).
@@ -201,7 +214,7 @@ impl Ctx {
     /// File system error.
     pub fn file_raw(&self, dir: &str, name: &[u8], content: &[u8]) -> Result<(), Fail> {
         let p = self.path(dir).join(std::ffi::OsStr::from_bytes(name));
-        std::fs::write(p, content).map_err(harness)
+        std::fs::write(p, content).map_err(|e| harness(&e))
     }
 
     /// Creates symbolic link `root/rel` pointing at `target` (as given).
@@ -209,7 +222,7 @@ impl Ctx {
     /// # Errors
     /// File system error.
     pub fn symlink(&self, rel: &str, target: impl AsRef<Path>) -> Result<(), Fail> {
-        std::os::unix::fs::symlink(target, self.path(rel)).map_err(harness)
+        std::os::unix::fs::symlink(target, self.path(rel)).map_err(|e| harness(&e))
     }
 
     /// Reads `root/rel` (None if absent).
@@ -235,26 +248,44 @@ impl Ctx {
         self.outside_before = Some(tree(&self.outside));
         let extra: Vec<String> = extra.iter().map(|s| (*s).to_string()).collect();
         if !extra.is_empty() {
-            self.log.note(format!("the server is started with {}", extra.join(" ")));
+            self.log
+                .note(format!("the server is started with {}", extra.join(" ")));
         }
         let opts = options();
-        match Server::start(server_spec()?, &opts.base_dir, &self.root, self.dir.path(), &extra, opts.startup_timeout) {
+        match Server::start(
+            server_spec()?,
+            &opts.base_dir,
+            &self.root,
+            self.dir.path(),
+            &extra,
+            opts.startup_timeout,
+        ) {
             Ok(s) => {
                 self.server = Some(s);
                 Ok(())
             }
-            Err(LaunchError::Exited { status, stderr_tail }) if !extra.is_empty() && !status.success() => {
-                Err(Fail::skip(format!(
-                    "the server refused `{}` ({}); LAUNCH-3 lets a server refuse an optional option, so the cases that need it are skipped. Its stderr: {}",
-                    extra.join(" "),
-                    describe_status(status),
-                    stderr_tail.lines().last().unwrap_or("")
-                )))
-            }
-            Err(LaunchError::Exited { status, stderr_tail }) if !extra.is_empty() => Err(Fail::mismatch(
+            Err(LaunchError::Exited {
+                status,
+                stderr_tail,
+            }) if !extra.is_empty() && !status.success() => Err(Fail::skip(format!(
+                "the server refused `{}` ({}); LAUNCH-3 lets a server refuse an optional option, so the cases that need it are skipped. Its stderr: {}",
+                extra.join(" "),
+                describe_status(status),
+                stderr_tail.lines().last().unwrap_or("")
+            ))),
+            Err(LaunchError::Exited {
+                status,
+                stderr_tail,
+            }) if !extra.is_empty() => Err(Fail::mismatch(
                 "LAUNCH-3",
-                format!("the server serves with `{}`, or refuses it with a non-zero exit status", extra.join(" ")),
-                format!("it exited with {} instead; stderr:\n{stderr_tail}", describe_status(status)),
+                format!(
+                    "the server serves with `{}`, or refuses it with a non-zero exit status",
+                    extra.join(" ")
+                ),
+                format!(
+                    "it exited with {} instead; stderr:\n{stderr_tail}",
+                    describe_status(status)
+                ),
             )),
             Err(e) => Err(Fail::mismatch(
                 "LAUNCH-1",
@@ -265,7 +296,9 @@ impl Ctx {
     }
 
     fn server(&mut self) -> Result<&mut Server, Fail> {
-        self.server.as_mut().ok_or_else(|| Fail::harness("case connects before starting the server"))
+        self.server
+            .as_mut()
+            .ok_or_else(|| Fail::harness("case connects before starting the server"))
     }
 
     /// The step timeout of this run.
@@ -286,7 +319,11 @@ impl Ctx {
             None => {
                 let addr = SocketAddr::from(([127, 0, 0, 1], server.port));
                 TcpStream::connect_timeout(&addr, step).map_err(|e| {
-                    Fail::mismatch("CONC-1", "the server accepts another connection", format!("connect failed: {e}"))
+                    Fail::mismatch(
+                        "CONC-1",
+                        "the server accepts another connection",
+                        format!("connect failed: {e}"),
+                    )
                 })?
             }
         };
@@ -300,7 +337,9 @@ impl Ctx {
     /// As `connect`, or a bad greeting.
     pub fn conn(&mut self) -> Result<Conn, Fail> {
         let mut c = self.connect()?;
-        c.expect_greeting("FRAME-1")?;
+        // A later connection that gets no greeting is kept waiting by the
+        // others: that is CONC-1, not FRAME-1.
+        c.expect_greeting(if c.id > 1 { "CONC-1" } else { "FRAME-1" })?;
         Ok(c)
     }
 
@@ -346,7 +385,7 @@ impl Ctx {
     }
 }
 
-fn harness(e: std::io::Error) -> Fail {
+fn harness(e: &std::io::Error) -> Fail {
     Fail::harness(format!("fixture: {e}"))
 }
 
@@ -371,11 +410,18 @@ pub fn tree(dir: &Path) -> Tree {
 }
 
 fn walk(base: &Path, dir: &Path, out: &mut Tree, depth: usize) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
-        let rel = p.strip_prefix(base).map_or_else(|_| p.display().to_string(), |r| r.to_string_lossy().into_owned());
-        let Ok(md) = std::fs::symlink_metadata(&p) else { continue };
+        let rel = p.strip_prefix(base).map_or_else(
+            |_| p.display().to_string(),
+            |r| r.to_string_lossy().into_owned(),
+        );
+        let Ok(md) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
         let ft = md.file_type();
         let node = if ft.is_symlink() {
             Node::Link(std::fs::read_link(&p).unwrap_or_default())
@@ -386,11 +432,16 @@ fn walk(base: &Path, dir: &Path, out: &mut Tree, depth: usize) {
             Node::Dir
         } else if ft.is_file() {
             let sha256 = if md.len() <= 8 << 20 {
-                std::fs::read(&p).map(|b| spec::hex(&Sha256::digest(&b))).unwrap_or_default()
+                std::fs::read(&p)
+                    .map(|b| spec::hex(&Sha256::digest(&b)))
+                    .unwrap_or_default()
             } else {
                 "(large)".into()
             };
-            Node::File { len: md.len(), sha256 }
+            Node::File {
+                len: md.len(),
+                sha256,
+            }
         } else {
             Node::Other
         };
@@ -410,7 +461,11 @@ fn without_reserved_dirs(t: &Tree) -> Tree {
 pub fn tree_diff(want: &Tree, now: &Tree) -> String {
     let added: Vec<&String> = now.keys().filter(|k| !want.contains_key(*k)).collect();
     let removed: Vec<&String> = want.keys().filter(|k| !now.contains_key(*k)).collect();
-    let changed: Vec<&String> = want.iter().filter(|(k, v)| now.get(*k).is_some_and(|n| n != *v)).map(|(k, _)| k).collect();
+    let changed: Vec<&String> = want
+        .iter()
+        .filter(|(k, v)| now.get(*k).is_some_and(|n| n != *v))
+        .map(|(k, _)| k)
+        .collect();
     format!("added: {added:?}; removed: {removed:?}; changed: {changed:?}")
 }
 
@@ -464,9 +519,21 @@ pub fn run_case(case: &Case) -> CaseResult {
         Ok(()) => (Status::Pass, None, None),
         Err(f) if f.kind == FailKind::Skip => (Status::Skip, None, Some(f.actual)),
         Err(f) => {
-            let clause = if f.clause.is_empty() { case.id } else { f.clause };
-            let status = if f.kind == FailKind::Harness { Status::Error } else { Status::Fail };
-            (status, Some(clause.to_string()), Some(explain(case, &f, clause, ctx.as_mut())))
+            let clause = if f.clause.is_empty() {
+                case.id
+            } else {
+                f.clause
+            };
+            let status = if f.kind == FailKind::Harness {
+                Status::Error
+            } else {
+                Status::Fail
+            };
+            (
+                status,
+                Some(clause.to_string()),
+                Some(explain(case, &f, clause, ctx.as_mut())),
+            )
         }
     };
     CaseResult {
@@ -500,7 +567,10 @@ fn after_checks(case: &Case, ctx: &mut Ctx) -> Result<(), Fail> {
         return Err(Fail::mismatch(
             "CONC-2",
             "the server keeps running whatever its clients do",
-            format!("the server process exited during the case ({})", describe_status(status)),
+            format!(
+                "the server process exited during the case ({})",
+                describe_status(status)
+            ),
         )
         .at("checking the server process after the case"));
     }
@@ -524,7 +594,10 @@ fn check_snapshot(case: &Case, text: &str) -> Result<(), Fail> {
     settings.set_snapshot_path(snapshot_dir());
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
-    settings.set_description(format!("{}\nnormalized transcript: codes and fields exact, free text as …", case.name()));
+    settings.set_description(format!(
+        "{}\nnormalized transcript: codes and fields exact, free text as …",
+        case.name()
+    ));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         settings.bind(|| insta::assert_snapshot!(slug.clone(), text));
     }));
@@ -575,7 +648,11 @@ fn explain(case: &Case, f: &Fail, clause: &str, ctx: Option<&mut Ctx>) -> String
     if let Some(ctx) = ctx {
         let events = ctx.log.events();
         if !events.is_empty() {
-            let _ = writeln!(m, "transcript up to the failure (raw):\n{}", indent(&render(&events, false)));
+            let _ = writeln!(
+                m,
+                "transcript up to the failure (raw):\n{}",
+                indent(&render(&events, false))
+            );
         }
         let notes = events.iter().any(|e| matches!(e, Event::Closed { .. }));
         if let Some(server) = ctx.server.as_mut() {
@@ -588,7 +665,11 @@ fn explain(case: &Case, f: &Fail, clause: &str, ctx: Option<&mut Ctx>) -> String
                 }
                 None => {}
             }
-            let _ = writeln!(m, "server stderr (last lines):\n{}", indent(&server.stderr_tail(12)));
+            let _ = writeln!(
+                m,
+                "server stderr (last lines):\n{}",
+                indent(&server.stderr_tail(12))
+            );
         }
     }
     m

@@ -32,7 +32,11 @@ pub struct Fail {
 
 impl Fail {
     /// A wrong answer from the server.
-    pub fn mismatch(clause: &'static str, expected: impl Into<String>, actual: impl Into<String>) -> Fail {
+    pub fn mismatch(
+        clause: &'static str,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Fail {
         Fail {
             kind: FailKind::Mismatch,
             clause,
@@ -76,6 +80,15 @@ impl Fail {
 ///
 /// # Errors
 /// `cond` is false.
-pub fn ensure(cond: bool, clause: &'static str, expected: impl Into<String>, actual: impl Into<String>) -> Result<(), Fail> {
-    if cond { Ok(()) } else { Err(Fail::mismatch(clause, expected, actual)) }
+pub fn ensure(
+    cond: bool,
+    clause: &'static str,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+) -> Result<(), Fail> {
+    if cond {
+        Ok(())
+    } else {
+        Err(Fail::mismatch(clause, expected, actual))
+    }
 }

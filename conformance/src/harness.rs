@@ -41,16 +41,23 @@ pub fn main() -> ! {
         let _ = libtest_mimic::run(&args, trials);
         std::process::exit(0);
     }
-    let needs_server = trials.iter().any(|t| !args.is_filtered_out(t) && !t.name().starts_with("TRACE"));
+    let needs_server = trials
+        .iter()
+        .any(|t| !args.is_filtered_out(t) && !t.name().starts_with("TRACE"));
 
     if opts.server.is_none() {
         match reference_server() {
             Ok(p) => opts.server = Some(ServerSpec::Path(p)),
-            Err(e) if needs_server => finish_early(&opts, started, format!("no --server given and {e}")),
+            Err(e) if needs_server => {
+                finish_early(&opts, started, format!("no --server given and {e}"))
+            }
             Err(_) => {}
         }
     }
-    let server_desc = opts.server.as_ref().map_or_else(|| "(none)".into(), ServerSpec::describe);
+    let server_desc = opts
+        .server
+        .as_ref()
+        .map_or_else(|| "(none)".into(), ServerSpec::describe);
     let _ = OPTIONS.set(opts.clone());
 
     let report_opts = opts.clone();
@@ -87,9 +94,14 @@ fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
                         "SKIP: {}",
                         r.message.clone().unwrap_or_default()
                     ))),
-                    Status::Fail | Status::Error => Err(Failed::from(r.message.clone().unwrap_or_default())),
+                    Status::Fail | Status::Error => {
+                        Err(Failed::from(r.message.clone().unwrap_or_default()))
+                    }
                 };
-                RESULTS.lock().unwrap_or_else(PoisonError::into_inner).push(r);
+                RESULTS
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(r);
                 out
             })
             .with_kind(c.level().as_str())
@@ -105,12 +117,19 @@ fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
                 level: crate::spec::Level::Must,
                 section: "suite self-checks".into(),
                 clauses: Vec::new(),
-                status: if r.is_ok() { Status::Pass } else { Status::Fail },
+                status: if r.is_ok() {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                },
                 failed_clause: None,
                 duration_ms: 0,
                 message: r.clone().err(),
             };
-            CHECKS.lock().unwrap_or_else(PoisonError::into_inner).push(result);
+            CHECKS
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(result);
             r.map_err(Failed::from)
         }));
     }
@@ -122,8 +141,15 @@ fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
 fn smoke(opts: &Options) -> Result<(), String> {
     let ctx = case::Ctx::new().map_err(|f| f.actual)?;
     let spec = opts.server.as_ref().ok_or("no server")?;
-    let server = Server::start(spec, &opts.base_dir, &ctx.root, ctx.dir.path(), &[], opts.startup_timeout)
-        .map_err(|e| format!("{}\ncommand: {}", e, describe_command(spec)))?;
+    let server = Server::start(
+        spec,
+        &opts.base_dir,
+        &ctx.root,
+        ctx.dir.path(),
+        &[],
+        opts.startup_timeout,
+    )
+    .map_err(|e| format!("{}\ncommand: {}", e, describe_command(spec)))?;
     drop(server);
     Ok(())
 }
@@ -136,16 +162,32 @@ fn describe_command(spec: &ServerSpec) -> String {
 }
 
 fn finish_early(opts: &Options, started: Instant, error: String) -> ! {
-    let desc = opts.server.as_ref().map_or_else(|| "(none)".into(), ServerSpec::describe);
+    let desc = opts
+        .server
+        .as_ref()
+        .map_or_else(|| "(none)".into(), ServerSpec::describe);
     let code = finish(opts, &desc, started, Some(error), false);
     std::process::exit(code);
 }
 
 /// Builds, prints and writes the report; returns the exit status.
-fn finish(opts: &Options, server: &str, started: Instant, launch_error: Option<String>, interrupted: bool) -> i32 {
+fn finish(
+    opts: &Options,
+    server: &str,
+    started: Instant,
+    launch_error: Option<String>,
+    interrupted: bool,
+) -> i32 {
     let cases = std::mem::take(&mut *RESULTS.lock().unwrap_or_else(PoisonError::into_inner));
     let checks = std::mem::take(&mut *CHECKS.lock().unwrap_or_else(PoisonError::into_inner));
-    let mut r = report::build(server.into(), cases, checks, started.elapsed(), launch_error, interrupted);
+    let mut r = report::build(
+        server.into(),
+        cases,
+        checks,
+        started.elapsed(),
+        launch_error,
+        interrupted,
+    );
     r.cases.sort_by(|a, b| a.name.cmp(&b.name));
     print!("{}", report::summary(&r));
     let mut code = r.exit_status;
@@ -170,25 +212,28 @@ fn finish(opts: &Options, server: &str, started: Instant, launch_error: Option<S
     code
 }
 
-/// The workspace's reference server, built with cargo if it is missing.
+/// The workspace's reference server, built with cargo first when the suite
+/// runs under cargo (a no-op when it is up to date, and never a stale
+/// binary), else found next to the test binary.
 fn reference_server() -> Result<PathBuf, String> {
     let found = || {
         std::panic::catch_unwind(|| assert_cmd::cargo::cargo_bin("reference-server"))
             .ok()
             .filter(|p| p.is_file())
     };
-    if let Some(p) = found() {
-        return Ok(p);
-    }
+    let Some(cargo) = std::env::var_os("CARGO") else {
+        return found().ok_or_else(|| {
+            "the reference server binary is missing (and cargo is not at hand to build it)".into()
+        });
+    };
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .ok_or("no workspace directory")?
         .to_path_buf();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("conformance: building the reference server (cargo build -p reference-server)…");
     let status = std::process::Command::new(cargo)
-        .args(["build", "-p", "reference-server"])
+        .args(["build", "--quiet", "-p", "reference-server"])
         .current_dir(&workspace)
+        .stdin(std::process::Stdio::null())
         .status()
         .map_err(|e| format!("could not run cargo to build the reference server: {e}"))?;
     if !status.success() {

@@ -122,7 +122,10 @@ pub fn parse(args: Vec<String>) -> Result<(Options, Vec<String>), String> {
     {
         opts.server = Some(ServerSpec::Path(opts.base_dir.join(p)));
     }
-    for path in [&mut opts.report_json, &mut opts.junit].into_iter().flatten() {
+    for path in [&mut opts.report_json, &mut opts.junit]
+        .into_iter()
+        .flatten()
+    {
         if path.is_relative() {
             *path = opts.base_dir.join(&*path);
         }

@@ -79,7 +79,10 @@ pub fn build(
     let mut by_section: BTreeMap<String, BTreeMap<String, Counts>> = BTreeMap::new();
     let mut clause_status: BTreeMap<String, String> = BTreeMap::new();
     for r in &cases {
-        by_level.entry(r.level.as_str().into()).or_default().add(&r.status);
+        by_level
+            .entry(r.level.as_str().into())
+            .or_default()
+            .add(&r.status);
         by_section
             .entry(r.section.clone())
             .or_default()
@@ -106,7 +109,9 @@ pub fn build(
         }
     }
     for c in spec::clauses() {
-        clause_status.entry(c.id.clone()).or_insert_with(|| "not run".into());
+        clause_status
+            .entry(c.id.clone())
+            .or_insert_with(|| "not run".into());
     }
     let count = |lvl: Level, pass: bool| {
         cases
@@ -120,7 +125,10 @@ pub fn build(
     let must_failed = must_run - must_passed;
     let harness_failed = launch_error.is_some()
         || interrupted
-        || cases.iter().chain(&checks).any(|r| r.status == Status::Error)
+        || cases
+            .iter()
+            .chain(&checks)
+            .any(|r| r.status == Status::Error)
         || checks.iter().any(|r| r.status == Status::Fail);
     let exit_status = if harness_failed {
         2
@@ -128,7 +136,11 @@ pub fn build(
         i32::from(must_failed > 0)
     };
     #[allow(clippy::cast_precision_loss)]
-    let percent = if must_run == 0 { 0.0 } else { (must_passed as f64) * 100.0 / (must_run as f64) };
+    let percent = if must_run == 0 {
+        0.0
+    } else {
+        (must_passed as f64) * 100.0 / (must_run as f64)
+    };
     let verdict = match exit_status {
         0 if must_run > 0 => "CONFORMS",
         0 => "NOTHING RUN",
@@ -144,7 +156,14 @@ pub fn build(
         launch_error,
         interrupted,
         exit_status,
-        grade: Grade { must_passed, must_run, should_passed, should_run, percent, verdict },
+        grade: Grade {
+            must_passed,
+            must_run,
+            should_passed,
+            should_run,
+            percent,
+            verdict,
+        },
         by_level,
         by_section,
         clauses: clause_status,
@@ -166,17 +185,38 @@ pub fn summary(r: &Report) -> String {
         r.server
     );
     if let Some(e) = &r.launch_error {
-        let _ = writeln!(s, "\nTHE SERVER COULD NOT BE LAUNCHED, nothing was graded:\n{e}");
+        let _ = writeln!(
+            s,
+            "\nTHE SERVER COULD NOT BE LAUNCHED, nothing was graded:\n{e}"
+        );
     }
-    let _ = writeln!(s, "{:<34} {:>22} {:>22}", "section", "MUST pass/fail/skip", "SHOULD pass/fail/skip");
+    let _ = writeln!(
+        s,
+        "{:<34} {:>22} {:>22}",
+        "section", "MUST pass/fail/skip", "SHOULD pass/fail/skip"
+    );
     let cell = |c: Option<&Counts>| {
-        c.map_or_else(|| "-".into(), |c| format!("{}/{}/{}", c.passed, c.failed + c.errors, c.skipped))
+        c.map_or_else(
+            || "-".into(),
+            |c| format!("{}/{}/{}", c.passed, c.failed + c.errors, c.skipped),
+        )
     };
     let mut order: Vec<&String> = r.by_section.keys().collect();
-    order.sort_by_key(|k| k.split(' ').next().and_then(|n| n.parse::<u32>().ok()).unwrap_or(99));
+    order.sort_by_key(|k| {
+        k.split(' ')
+            .next()
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(99)
+    });
     for sec in order {
         let m = &r.by_section[sec];
-        let _ = writeln!(s, "{:<34} {:>22} {:>22}", sec.replace('`', ""), cell(m.get("MUST")), cell(m.get("SHOULD")));
+        let _ = writeln!(
+            s,
+            "{:<34} {:>22} {:>22}",
+            sec.replace('`', ""),
+            cell(m.get("MUST")),
+            cell(m.get("SHOULD"))
+        );
     }
     let _ = writeln!(
         s,
@@ -185,14 +225,22 @@ pub fn summary(r: &Report) -> String {
         cell(r.by_level.get("MUST")),
         cell(r.by_level.get("SHOULD"))
     );
-    let failed: Vec<&CaseResult> = r.cases.iter().filter(|c| matches!(c.status, Status::Fail | Status::Error)).collect();
+    let failed: Vec<&CaseResult> = r
+        .cases
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Error))
+        .collect();
     if !failed.is_empty() {
         let _ = writeln!(s, "\nfailed:");
         for c in failed {
             let _ = writeln!(
                 s,
                 "  {:<6} {}  [{}]",
-                if c.status == Status::Error { "ERROR" } else { c.level.as_str() },
+                if c.status == Status::Error {
+                    "ERROR"
+                } else {
+                    c.level.as_str()
+                },
                 c.name,
                 c.failed_clause.as_deref().unwrap_or("")
             );
@@ -233,7 +281,9 @@ pub fn write_json(r: &Report, path: &Path) -> anyhow::Result<()> {
 /// # Errors
 /// I/O or serialization failure.
 pub fn write_junit(r: &Report, path: &Path) -> anyhow::Result<()> {
-    use quick_junit::{NonSuccessKind, Property, Report as JReport, TestCase, TestCaseStatus, TestSuite};
+    use quick_junit::{
+        NonSuccessKind, Property, Report as JReport, TestCase, TestCaseStatus, TestSuite,
+    };
     let mut report = JReport::new("mftp-conformance");
     report.set_time(Duration::from_secs_f64(r.duration_s));
     let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
@@ -258,7 +308,9 @@ pub fn write_junit(r: &Report, path: &Path) -> anyhow::Result<()> {
         }
         let mut tc = TestCase::new(c.name.clone(), status);
         tc.set_classname(format!("mftp.{}", c.level.as_str()));
-        tc.set_time(Duration::from_millis(u64::try_from(c.duration_ms).unwrap_or(u64::MAX)));
+        tc.set_time(Duration::from_millis(
+            u64::try_from(c.duration_ms).unwrap_or(u64::MAX),
+        ));
         suite.add_test_case(tc);
     }
     report.add_test_suites(suites.into_values());

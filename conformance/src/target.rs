@@ -44,7 +44,10 @@ pub fn kill_all() {
 }
 
 fn kill_group(pgid: u32) {
-    if let Some(pid) = i32::try_from(pgid).ok().and_then(rustix::process::Pid::from_raw) {
+    if let Some(pid) = i32::try_from(pgid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
 }
@@ -68,11 +71,21 @@ pub fn free_port() -> io::Result<u16> {
 /// The command line that starts the server on `root` and `port`, plus
 /// `extra` options (LAUNCH-3).
 #[must_use]
-pub fn command(spec: &ServerSpec, base_dir: &Path, root: &Path, port: &str, extra: &[String]) -> Command {
+pub fn command(
+    spec: &ServerSpec,
+    base_dir: &Path,
+    root: &Path,
+    port: &str,
+    extra: &[String],
+) -> Command {
     let mut cmd = match spec {
         ServerSpec::Path(p) => {
             let mut c = Command::new(p);
-            c.arg("--root").arg(root).arg("--port").arg(port).args(extra);
+            c.arg("--root")
+                .arg(root)
+                .arg("--port")
+                .arg(port)
+                .args(extra);
             c
         }
         ServerSpec::Template(t) => {
@@ -80,11 +93,16 @@ pub fn command(spec: &ServerSpec, base_dir: &Path, root: &Path, port: &str, extr
                 .replace("{root}", &shell_quote(&root.to_string_lossy()))
                 .replace("{port}", &shell_quote(port));
             let mut c = Command::new("sh");
-            c.arg("-c").arg(format!("{line} \"$@\"")).arg("sh").args(extra);
+            c.arg("-c")
+                .arg(format!("{line} \"$@\""))
+                .arg("sh")
+                .args(extra);
             c
         }
     };
-    cmd.current_dir(base_dir).stdin(Stdio::null()).process_group(0);
+    cmd.current_dir(base_dir)
+        .stdin(Stdio::null())
+        .process_group(0);
     cmd
 }
 
@@ -97,16 +115,25 @@ fn shell_quote(s: &str) -> String {
 pub enum LaunchError {
     Spawn(io::Error),
     /// It exited before accepting a connection.
-    Exited { status: ExitStatus, stderr_tail: String },
+    Exited {
+        status: ExitStatus,
+        stderr_tail: String,
+    },
     /// It neither accepted nor exited within the start-up timeout.
-    Timeout { after: Duration, stderr_tail: String },
+    Timeout {
+        after: Duration,
+        stderr_tail: String,
+    },
 }
 
 impl std::fmt::Display for LaunchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LaunchError::Spawn(e) => write!(f, "could not start the server: {e}"),
-            LaunchError::Exited { status, stderr_tail } => write!(
+            LaunchError::Exited {
+                status,
+                stderr_tail,
+            } => write!(
                 f,
                 "the server exited before accepting a connection ({})\n--- last lines of its stderr ---\n{stderr_tail}",
                 describe_status(*status)
@@ -153,14 +180,25 @@ impl Spawned {
     ///
     /// # Errors
     /// The process could not be spawned.
-    pub fn spawn(mut cmd: Command, log_dir: &Path, tag: &str, tmp: Option<&Path>) -> io::Result<Spawned> {
+    pub fn spawn(
+        mut cmd: Command,
+        log_dir: &Path,
+        tag: &str,
+        tmp: Option<&Path>,
+    ) -> io::Result<Spawned> {
         let stderr_path = log_dir.join(format!("{tag}.stderr"));
         let stdout_path = log_dir.join(format!("{tag}.stdout"));
-        cmd.stdout(File::create(&stdout_path)?).stderr(File::create(&stderr_path)?);
+        cmd.stdout(File::create(&stdout_path)?)
+            .stderr(File::create(&stderr_path)?);
         let child = cmd.spawn()?;
         let reg_id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         lock(&REGISTRY).insert(reg_id, (child.id(), tmp.map(Path::to_path_buf)));
-        Ok(Spawned { child, reg_id, stderr_path, stdout_path })
+        Ok(Spawned {
+            child,
+            reg_id,
+            stderr_path,
+            stdout_path,
+        })
     }
 
     /// Waits up to `limit` for the process to exit.
@@ -206,8 +244,13 @@ impl Server {
         for attempt in 0..3 {
             let port = free_port().map_err(LaunchError::Spawn)?;
             let cmd = command(spec, base_dir, root, &port.to_string(), extra);
-            let tag = if attempt == 0 { "server".to_string() } else { format!("server-{attempt}") };
-            let spawned = Spawned::spawn(cmd, log_dir, &tag, Some(log_dir)).map_err(LaunchError::Spawn)?;
+            let tag = if attempt == 0 {
+                "server".to_string()
+            } else {
+                format!("server-{attempt}")
+            };
+            let spawned =
+                Spawned::spawn(cmd, log_dir, &tag, Some(log_dir)).map_err(LaunchError::Spawn)?;
             match wait_ready(spawned, port, startup) {
                 Ok(server) => return Ok(server),
                 Err(e @ LaunchError::Exited { .. }) => last = Some(e),
@@ -244,13 +287,24 @@ fn wait_ready(mut spawned: Spawned, port: u16, startup: Duration) -> Result<Serv
     loop {
         if let Ok(Some(status)) = spawned.child.try_wait() {
             let stderr_tail = tail(&spawned.stderr_path, 20);
-            return Err(LaunchError::Exited { status, stderr_tail });
+            return Err(LaunchError::Exited {
+                status,
+                stderr_tail,
+            });
         }
         if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            return Ok(Server { proc: spawned, port, spare: Some(stream), exited: None });
+            return Ok(Server {
+                proc: spawned,
+                port,
+                spare: Some(stream),
+                exited: None,
+            });
         }
         if Instant::now() >= deadline {
-            return Err(LaunchError::Timeout { after: startup, stderr_tail: tail(&spawned.stderr_path, 20) });
+            return Err(LaunchError::Timeout {
+                after: startup,
+                stderr_tail: tail(&spawned.stderr_path, 20),
+            });
         }
         std::thread::sleep(POLL);
     }

@@ -18,23 +18,44 @@ pub struct Check {
 #[must_use]
 pub fn checks() -> Vec<Check> {
     vec![
-        Check { name: "TRACE traceability: every clause of spec.md has a case", run: every_clause_has_a_case },
+        Check {
+            name: "TRACE traceability: every clause of spec.md has a case",
+            run: every_clause_has_a_case,
+        },
         Check {
             name: "TRACE traceability: every case names real clauses at the text it was written for",
             run: cases_name_real_clauses,
         },
-        Check { name: "TRACE traceability: case names are unique and start with ID and level", run: names },
-        Check { name: "TRACE snapshots: every accepted snapshot belongs to a case", run: snapshots_referenced },
-        Check { name: "TRACE self-test: SIZE-2 formula reproduces the table in spec.md", run: size_table },
-        Check { name: "TRACE self-test: normalized replies keep fields and mask free text", run: normalization },
+        Check {
+            name: "TRACE traceability: case names are unique and start with ID and level",
+            run: names,
+        },
+        Check {
+            name: "TRACE snapshots: every accepted snapshot belongs to a case",
+            run: snapshots_referenced,
+        },
+        Check {
+            name: "TRACE self-test: SIZE-2 formula reproduces the table in spec.md",
+            run: size_table,
+        },
+        Check {
+            name: "TRACE self-test: normalized replies keep fields and mask free text",
+            run: normalization,
+        },
     ]
 }
 
 fn every_clause_has_a_case() -> Result<(), String> {
-    let covered: BTreeSet<&str> = cases::all().iter().flat_map(|c| c.covers.iter().map(|x| x.0)).collect();
+    let covered: BTreeSet<&str> = cases::all()
+        .iter()
+        .flat_map(|c| c.covers.iter().map(|x| x.0))
+        .collect();
     let clauses = spec::clauses();
     if clauses.len() < 10 {
-        return Err(format!("spec.md parsed into only {} clauses: is the parser broken?", clauses.len()));
+        return Err(format!(
+            "spec.md parsed into only {} clauses: is the parser broken?",
+            clauses.len()
+        ));
     }
     let mut ids = BTreeSet::new();
     for c in clauses {
@@ -42,7 +63,11 @@ fn every_clause_has_a_case() -> Result<(), String> {
             return Err(format!("clause ID {} appears twice in spec.md", c.id));
         }
     }
-    let missing: Vec<&str> = clauses.iter().map(|c| c.id.as_str()).filter(|id| !covered.contains(id)).collect();
+    let missing: Vec<&str> = clauses
+        .iter()
+        .map(|c| c.id.as_str())
+        .filter(|id| !covered.contains(id))
+        .collect();
     if missing.is_empty() {
         Ok(())
     } else {
@@ -54,7 +79,11 @@ fn cases_name_real_clauses() -> Result<(), String> {
     let mut problems = Vec::new();
     for case in cases::all() {
         if !case.covers.iter().any(|c| c.0 == case.id) {
-            problems.push(format!("{}: its own clause {} is not in `covers`", case.name(), case.id));
+            problems.push(format!(
+                "{}: its own clause {} is not in `covers`",
+                case.name(),
+                case.id
+            ));
         }
         for (id, recorded) in case.covers {
             match spec::clause(id) {
@@ -70,7 +99,11 @@ fn cases_name_real_clauses() -> Result<(), String> {
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 fn names() -> Result<(), String> {
@@ -78,11 +111,15 @@ fn names() -> Result<(), String> {
     for case in cases::all() {
         let name = case.name();
         if let Some(prev) = seen.insert(case.slug(), name.clone()) {
-            return Err(format!("two cases share a name (or snapshot name): {prev:?} and {name:?}"));
+            return Err(format!(
+                "two cases share a name (or snapshot name): {prev:?} and {name:?}"
+            ));
         }
         let level = case.level().as_str();
         if !name.starts_with(&format!("{} {level} ", case.id)) {
-            return Err(format!("{name:?} does not start with its clause ID and level"));
+            return Err(format!(
+                "{name:?} does not start with its clause ID and level"
+            ));
         }
     }
     Ok(())
@@ -95,7 +132,10 @@ fn snapshots_referenced() -> Result<(), String> {
         .map(|c: &Case| format!("{}.snap", c.slug()))
         .collect();
     let Ok(rd) = std::fs::read_dir(snapshot_dir()) else {
-        return Err(format!("no snapshot directory {}", snapshot_dir().display()));
+        return Err(format!(
+            "no snapshot directory {}",
+            snapshot_dir().display()
+        ));
     };
     let orphans: Vec<String> = rd
         .flatten()
@@ -105,7 +145,9 @@ fn snapshots_referenced() -> Result<(), String> {
     if orphans.is_empty() {
         Ok(())
     } else {
-        Err(format!("snapshots that no case uses (delete them): {orphans:?}"))
+        Err(format!(
+            "snapshots that no case uses (delete them): {orphans:?}"
+        ))
     }
 }
 
@@ -116,7 +158,9 @@ fn size_table() -> Result<(), String> {
         if cells.len() < 3 {
             continue;
         }
-        let Ok(bytes) = cells[1].parse::<u64>() else { continue };
+        let Ok(bytes) = cells[1].parse::<u64>() else {
+            continue;
+        };
         let reply = cells[2].trim_matches('`');
         if !reply.starts_with("213 ") {
             continue;
@@ -124,10 +168,16 @@ fn size_table() -> Result<(), String> {
         rows += 1;
         let mine = format!("213 {bytes} {} MB", megabytes(bytes));
         if mine != reply {
-            return Err(format!("spec.md says {reply:?}, the suite computes {mine:?}"));
+            return Err(format!(
+                "spec.md says {reply:?}, the suite computes {mine:?}"
+            ));
         }
     }
-    if rows < 5 { Err(format!("found only {rows} rows of the SIZE-2 table")) } else { Ok(()) }
+    if rows < 5 {
+        Err(format!("found only {rows} rows of the SIZE-2 table"))
+    } else {
+        Ok(())
+    }
 }
 
 fn normalization() -> Result<(), String> {
@@ -142,7 +192,10 @@ fn normalization() -> Result<(), String> {
     for (raw, want) in cases {
         let got = normalize_reply(raw);
         if got != *want {
-            return Err(format!("{:?} normalized to {got:?}, expected {want:?}", String::from_utf8_lossy(raw)));
+            return Err(format!(
+                "{:?} normalized to {got:?}, expected {want:?}",
+                String::from_utf8_lossy(raw)
+            ));
         }
     }
     let _ = slug("x");

@@ -22,7 +22,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 #[derive(Clone, Debug)]
 pub enum Event {
     /// Command bytes written by the suite (one or more lines, maybe partial).
-    Sent { conn: usize, bytes: Vec<u8>, how: Option<String> },
+    Sent {
+        conn: usize,
+        bytes: Vec<u8>,
+        how: Option<String>,
+    },
     /// Raw upload data written by the suite.
     SentData { conn: usize, n: usize },
     /// A reply line, raw, LF (and any CR) included.
@@ -47,7 +51,10 @@ pub struct Log(Arc<Mutex<Vec<Event>>>);
 
 impl Log {
     pub fn push(&self, e: Event) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).push(e);
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(e);
     }
 
     pub fn note(&self, s: impl Into<String>) {
@@ -56,7 +63,10 @@ impl Log {
 
     #[must_use]
     pub fn events(&self) -> Vec<Event> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -214,7 +224,11 @@ pub fn render(events: &[Event], normalized: bool) -> String {
                 if normalized {
                     let _ = writeln!(out, "{s} {}", normalize_reply(raw));
                 } else {
-                    let _ = writeln!(out, "{s} {}", escape(raw.strip_suffix(b"\n").unwrap_or(raw)));
+                    let _ = writeln!(
+                        out,
+                        "{s} {}",
+                        escape(raw.strip_suffix(b"\n").unwrap_or(raw))
+                    );
                 }
             }
             Event::Entry { conn, raw } => {

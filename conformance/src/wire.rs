@@ -68,7 +68,14 @@ impl Conn {
             .set_write_timeout(Some(step))
             .and_then(|()| stream.set_nodelay(true))
             .map_err(|e| Fail::harness(format!("socket options: {e}")))?;
-        Ok(Conn { stream, buf: Vec::new(), id, log, step, last: "connect".into() })
+        Ok(Conn {
+            stream,
+            buf: Vec::new(),
+            id,
+            log,
+            step,
+            last: "connect".into(),
+        })
     }
 
     /// The raw stream, for cases that need socket-level control.
@@ -92,7 +99,12 @@ impl Conn {
                     return Got::Bytes;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     return Got::TimedOut;
                 }
                 // A reset is the server closing (possibly with unread input).
@@ -105,14 +117,24 @@ impl Conn {
         if self.buf.is_empty() {
             "nothing".into()
         } else {
-            format!("{:?} ({} bytes)", escape(&self.buf[..self.buf.len().min(300)]), self.buf.len())
+            format!(
+                "{:?} ({} bytes)",
+                escape(&self.buf[..self.buf.len().min(300)]),
+                self.buf.len()
+            )
         }
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), Fail> {
         self.stream.write_all(bytes).map_err(|e| {
-            let what = if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
-                format!("the server stopped reading: a write blocked for {:.1} s", self.step.as_secs_f64())
+            let what = if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) {
+                format!(
+                    "the server stopped reading: a write blocked for {:.1} s",
+                    self.step.as_secs_f64()
+                )
             } else {
                 format!("could not send ({e}): the server closed the connection")
             };
@@ -139,7 +161,11 @@ impl Conn {
     /// # Errors
     /// The server does not read.
     pub fn send(&mut self, bytes: &[u8]) -> Result<(), Fail> {
-        self.log.push(Event::Sent { conn: self.id, bytes: bytes.to_vec(), how: None });
+        self.log.push(Event::Sent {
+            conn: self.id,
+            bytes: bytes.to_vec(),
+            how: None,
+        });
         self.last = escape(bytes.strip_suffix(b"\n").unwrap_or(bytes));
         self.write(bytes)
     }
@@ -167,7 +193,10 @@ impl Conn {
     /// # Errors
     /// The server does not read.
     pub fn send_data_slowly(&mut self, bytes: &[u8], pause: Duration) -> Result<(), Fail> {
-        self.log.push(Event::SentDataSlowly { conn: self.id, n: bytes.len() });
+        self.log.push(Event::SentDataSlowly {
+            conn: self.id,
+            n: bytes.len(),
+        });
         for b in bytes {
             self.write(std::slice::from_ref(b))?;
             std::thread::sleep(pause);
@@ -180,8 +209,15 @@ impl Conn {
     /// # Errors
     /// The server does not read.
     pub fn send_data_then(&mut self, data: &[u8], lines: &[u8]) -> Result<(), Fail> {
-        self.log.push(Event::SentData { conn: self.id, n: data.len() });
-        self.log.push(Event::Sent { conn: self.id, bytes: lines.to_vec(), how: Some("same write as the data".into()) });
+        self.log.push(Event::SentData {
+            conn: self.id,
+            n: data.len(),
+        });
+        self.log.push(Event::Sent {
+            conn: self.id,
+            bytes: lines.to_vec(),
+            how: Some("same write as the data".into()),
+        });
         let mut all = data.to_vec();
         all.extend_from_slice(lines);
         self.write(&all)
@@ -192,7 +228,10 @@ impl Conn {
     /// # Errors
     /// The server does not read.
     pub fn send_data(&mut self, bytes: &[u8]) -> Result<(), Fail> {
-        self.log.push(Event::SentData { conn: self.id, n: bytes.len() });
+        self.log.push(Event::SentData {
+            conn: self.id,
+            n: bytes.len(),
+        });
         for chunk in bytes.chunks(1 << 20) {
             self.write(chunk)?;
         }
@@ -205,8 +244,20 @@ impl Conn {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
 
-    fn fail(&self, kind: FailKind, clause: &'static str, expected: impl Into<String>, actual: impl Into<String>) -> Fail {
-        Fail { kind, clause, step: self.last.clone(), expected: expected.into(), actual: actual.into() }
+    fn fail(
+        &self,
+        kind: FailKind,
+        clause: &'static str,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Fail {
+        Fail {
+            kind,
+            clause,
+            step: self.last.clone(),
+            expected: expected.into(),
+            actual: actual.into(),
+        }
     }
 
     /// Reads one raw line (LF included) within one step.
@@ -232,7 +283,10 @@ impl Conn {
                         FailKind::Closed,
                         clause,
                         what.to_string(),
-                        format!("the server closed the connection; received before that: {}", self.so_far()),
+                        format!(
+                            "the server closed the connection; received before that: {}",
+                            self.so_far()
+                        ),
                     ));
                 }
                 Got::TimedOut => {
@@ -257,7 +311,10 @@ impl Conn {
     /// Timeout, close, or a malformed reply line.
     pub fn reply(&mut self, clause: &'static str) -> Result<Reply, Fail> {
         let raw = self.raw_line(clause, "a reply line")?;
-        self.log.push(Event::Reply { conn: self.id, raw: raw.clone() });
+        self.log.push(Event::Reply {
+            conn: self.id,
+            raw: raw.clone(),
+        });
         let body = raw.strip_suffix(b"\n").unwrap_or(&raw);
         let body = body.strip_suffix(b"\r").unwrap_or(body);
         let shown = escape(body);
@@ -269,7 +326,10 @@ impl Conn {
                 format!("{shown:?}: {why}"),
             )
         };
-        if body.len() < 4 || !body[..3].iter().all(u8::is_ascii_digit) || !(b'1'..=b'5').contains(&body[0]) {
+        if body.len() < 4
+            || !body[..3].iter().all(u8::is_ascii_digit)
+            || !(b'1'..=b'5').contains(&body[0])
+        {
             return Err(frame6("does not start with a code 100-599"));
         }
         if body[3] != b' ' {
@@ -281,8 +341,14 @@ impl Conn {
         if text.chars().any(char::is_control) {
             return Err(frame6("the text contains a control character"));
         }
-        let code = body[..3].iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
-        Ok(Reply { code, text: text.to_string(), raw })
+        let code = body[..3]
+            .iter()
+            .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+        Ok(Reply {
+            code,
+            text: text.to_string(),
+            raw,
+        })
     }
 
     /// Sends `connme` and expects the greeting: the connection is open and
@@ -326,7 +392,12 @@ impl Conn {
         if r.code == 220 && (r.text == "mftp/1" || r.text.starts_with("mftp/1 ")) {
             return Ok(r);
         }
-        Err(self.fail(FailKind::Mismatch, clause, "the greeting `220 mftp/1` (optionally SP and text)", r.shown()))
+        Err(self.fail(
+            FailKind::Mismatch,
+            clause,
+            "the greeting `220 mftp/1` (optionally SP and text)",
+            r.shown(),
+        ))
     }
 
     /// Reads `CODE <dec>` where the number must be `n` (150, 226).
@@ -341,9 +412,12 @@ impl Conn {
         }
         match r.field(0) {
             Some(f) if is_dec(f) && f == n.to_string() => Ok(r),
-            Some(f) if f.parse::<u64>().ok() == Some(n) => {
-                Err(self.fail(FailKind::Mismatch, clause, want, format!("{} (leading zeros: `dec` has none)", r.shown())))
-            }
+            Some(f) if f.parse::<u64>().ok() == Some(n) => Err(self.fail(
+                FailKind::Mismatch,
+                clause,
+                want,
+                format!("{} (leading zeros: `dec` has none)", r.shown()),
+            )),
             _ => Err(self.fail(FailKind::Mismatch, clause, want, r.shown())),
         }
     }
@@ -377,25 +451,44 @@ impl Conn {
             _ => None,
         };
         let Some(count) = count else {
-            return Err(self.fail(FailKind::Mismatch, clause, "a listing `200 <count>`", r.shown()));
+            return Err(self.fail(
+                FailKind::Mismatch,
+                clause,
+                "a listing `200 <count>`",
+                r.shown(),
+            ));
         };
         if count > 100_000 {
-            return Err(self.fail(FailKind::Mismatch, "LS-1", "a plausible entry count", r.shown()));
+            return Err(self.fail(
+                FailKind::Mismatch,
+                "LS-1",
+                "a plausible entry count",
+                r.shown(),
+            ));
         }
         let mut entries = Vec::with_capacity(count);
         for i in 0..count {
             let raw = self.raw_line("LS-1", &format!("entry {} of {count}", i + 1))?;
-            self.log.push(Event::Entry { conn: self.id, raw: raw.clone() });
+            self.log.push(Event::Entry {
+                conn: self.id,
+                raw: raw.clone(),
+            });
             let e = raw[..raw.len() - 1].to_vec();
             let name = e.strip_suffix(b"/").unwrap_or(&e);
             let bad = name.is_empty()
                 || name == b"."
                 || name == b".."
                 || name.len() > 255
-                || name.iter().any(|&b| b < 0x20 || b == 0x7F || b == b'/' || b == b'\\')
+                || name
+                    .iter()
+                    .any(|&b| b < 0x20 || b == 0x7F || b == b'/' || b == b'\\')
                 || std::str::from_utf8(name).is_err();
             if bad {
-                let clause = if name == b"." || name == b".." { "LS-3" } else { "LS-5" };
+                let clause = if name == b"." || name == b".." {
+                    "LS-3"
+                } else {
+                    "LS-5"
+                };
                 return Err(self.fail(
                     FailKind::Mismatch,
                     clause,
@@ -417,20 +510,35 @@ impl Conn {
         let got = self.listing(clause)?;
         // Graders never use reserved `.mftp*` names (section 4), so a server
         // that lists its own reserved entries is not judged on them here.
-        let got_s: Vec<String> =
-            got.iter().filter(|e| !e.starts_with(b".mftp")).map(|e| String::from_utf8_lossy(e).into_owned()).collect();
+        let got_s: Vec<String> = got
+            .iter()
+            .filter(|e| !e.starts_with(b".mftp"))
+            .map(|e| String::from_utf8_lossy(e).into_owned())
+            .collect();
         if got_s == want {
             return Ok(());
         }
         let mut clause = clause;
         let mut sorted_got = got_s.clone();
-        sorted_got.sort_by(|a, b| a.trim_end_matches('/').as_bytes().cmp(b.trim_end_matches('/').as_bytes()));
+        sorted_got.sort_by(|a, b| {
+            a.trim_end_matches('/')
+                .as_bytes()
+                .cmp(b.trim_end_matches('/').as_bytes())
+        });
         let mut sorted_want: Vec<String> = want.iter().map(|s| (*s).to_string()).collect();
-        sorted_want.sort_by(|a, b| a.trim_end_matches('/').as_bytes().cmp(b.trim_end_matches('/').as_bytes()));
+        sorted_want.sort_by(|a, b| {
+            a.trim_end_matches('/')
+                .as_bytes()
+                .cmp(b.trim_end_matches('/').as_bytes())
+        });
         if sorted_got == sorted_want {
             clause = "LS-3";
         } else {
-            let strip = |v: &[String]| v.iter().map(|s| s.trim_end_matches('/').to_string()).collect::<Vec<_>>();
+            let strip = |v: &[String]| {
+                v.iter()
+                    .map(|s| s.trim_end_matches('/').to_string())
+                    .collect::<Vec<_>>()
+            };
             if strip(&sorted_got) == strip(&sorted_want) {
                 clause = "LS-2";
             }
@@ -460,7 +568,10 @@ impl Conn {
             let n = want.len() - pos;
             match self.stream.read(&mut chunk[..n.min(1 << 20)]) {
                 Ok(0) => {
-                    self.log.push(Event::Data { conn: self.id, n: pos });
+                    self.log.push(Event::Data {
+                        conn: self.id,
+                        n: pos,
+                    });
                     self.log.push(Event::Closed { conn: self.id });
                     return Err(self.fail(
                         FailKind::Closed,
@@ -475,14 +586,27 @@ impl Conn {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.log.push(Event::Data { conn: self.id, n: pos });
-                    let timeout = matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut);
+                    self.log.push(Event::Data {
+                        conn: self.id,
+                        n: pos,
+                    });
+                    let timeout = matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    );
                     return Err(self.fail(
-                        if timeout { FailKind::Timeout } else { FailKind::Closed },
+                        if timeout {
+                            FailKind::Timeout
+                        } else {
+                            FailKind::Closed
+                        },
                         clause,
                         format!("{} data bytes", want.len()),
                         if timeout {
-                            format!("TIMEOUT: only {pos} arrived, then nothing for {:.1} s", self.step.as_secs_f64())
+                            format!(
+                                "TIMEOUT: only {pos} arrived, then nothing for {:.1} s",
+                                self.step.as_secs_f64()
+                            )
                         } else {
                             format!("{e} after {pos} bytes")
                         },
@@ -490,16 +614,32 @@ impl Conn {
                 }
             }
         }
-        self.log.push(Event::Data { conn: self.id, n: want.len() });
+        self.log.push(Event::Data {
+            conn: self.id,
+            n: want.len(),
+        });
         Ok(())
     }
 
-    fn compare(&self, got: &[u8], want: &[u8], at: usize, clause: &'static str) -> Result<(), Fail> {
+    fn compare(
+        &self,
+        got: &[u8],
+        want: &[u8],
+        at: usize,
+        clause: &'static str,
+    ) -> Result<(), Fail> {
         if got == &want[at..at + got.len()] {
             return Ok(());
         }
-        let i = got.iter().zip(&want[at..]).position(|(a, b)| a != b).unwrap_or(0);
-        self.log.push(Event::Data { conn: self.id, n: at + i });
+        let i = got
+            .iter()
+            .zip(&want[at..])
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        self.log.push(Event::Data {
+            conn: self.id,
+            n: at + i,
+        });
         let from = i.saturating_sub(8);
         Err(self.fail(
             FailKind::Mismatch,
@@ -510,7 +650,11 @@ impl Conn {
                 at + i,
                 escape(&want[at + from..(at + i + 8).min(want.len())])
             ),
-            format!("at offset {}: {:?}", at + i, escape(&got[from..(i + 8).min(got.len())])),
+            format!(
+                "at offset {}: {:?}",
+                at + i,
+                escape(&got[from..(i + 8).min(got.len())])
+            ),
         ))
     }
 
@@ -524,20 +668,32 @@ impl Conn {
             let _ = self.stream.set_read_timeout(Some(self.step));
             match self.stream.read(&mut chunk[..(n - out.len()).min(1 << 20)]) {
                 Ok(0) => {
-                    self.log.push(Event::Data { conn: self.id, n: out.len() });
+                    self.log.push(Event::Data {
+                        conn: self.id,
+                        n: out.len(),
+                    });
                     self.log.push(Event::Closed { conn: self.id });
                     return (out, true);
                 }
                 Ok(k) => out.extend_from_slice(&chunk[..k]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let closed = !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut);
-                    self.log.push(Event::Data { conn: self.id, n: out.len() });
+                    let closed = !matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    );
+                    self.log.push(Event::Data {
+                        conn: self.id,
+                        n: out.len(),
+                    });
                     return (out, closed);
                 }
             }
         }
-        self.log.push(Event::Data { conn: self.id, n: out.len() });
+        self.log.push(Event::Data {
+            conn: self.id,
+            n: out.len(),
+        });
         (out, false)
     }
 
@@ -578,8 +734,15 @@ impl Conn {
 /// "one of: `550` (SIZE-3), `553` (NAME-4)".
 #[must_use]
 pub fn outcomes(allowed: &[(u16, &'static str)]) -> String {
-    let list: Vec<String> = allowed.iter().map(|(c, cl)| format!("`{c}` ({cl})")).collect();
-    if list.len() == 1 { list[0].clone() } else { format!("one of: {}", list.join(", ")) }
+    let list: Vec<String> = allowed
+        .iter()
+        .map(|(c, cl)| format!("`{c}` ({cl})"))
+        .collect();
+    if list.len() == 1 {
+        list[0].clone()
+    } else {
+        format!("one of: {}", list.join(", "))
+    }
 }
 
 /// SIZE-2: `h = (bytes × 100 + 524288) div 1048576`, printed `h/100.h%100`.

@@ -60,14 +60,20 @@ fn fifty(ctx: &mut Ctx) -> Result<(), Fail> {
                 })
             })
             .collect();
-        hs.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Fail::harness("client thread panicked")))).collect()
+        hs.into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Fail::harness("client thread panicked")))
+            })
+            .collect()
     });
     for r in results {
         r?;
     }
     for i in 0..N {
         ensure(
-            ctx.read(&format!("c{i}.bin")).as_deref() == Some(random(8192, 500 + i as u64).as_slice()),
+            ctx.read(&format!("c{i}.bin")).as_deref()
+                == Some(random(8192, 500 + i as u64).as_slice()),
             "CONC-1",
             format!("c{i}.bin stored intact"),
             "missing or different",
@@ -94,10 +100,24 @@ fn not_delayed(ctx: &mut Ctx) -> Result<(), Fail> {
     let started = Instant::now();
     let mut other = ctx.conn()?;
     other.cmd("ls")?;
-    other.expect_listing(&["a.txt", "big.bin", "café/", "docs/", "empty/", "my file.txt", "zero.bin"], "CONC-1")?;
+    other.expect_listing(
+        &[
+            "a.txt",
+            "big.bin",
+            "café/",
+            "docs/",
+            "empty/",
+            "my file.txt",
+            "zero.bin",
+        ],
+        "CONC-1",
+    )?;
     download(&mut other, "a.txt", fixture::A_TXT, "CONC-1")?;
     upload(&mut other, "other.txt", b"other", "CONC-1")?;
-    ctx.log.note(format!("the fresh client was served in {} ms", started.elapsed().as_millis()));
+    ctx.log.note(format!(
+        "the fresh client was served in {} ms",
+        started.elapsed().as_millis()
+    ));
     uploading.send_data(&up[50_000..])?;
     uploading.expect_count(226, 100_000, "UPLOAD-3")?;
     slow.send(b"e a.txt\n")?;
@@ -137,7 +157,18 @@ fn garbage(ctx: &mut Ctx) -> Result<(), Fail> {
     let raw = ctx.connect()?;
     raw.hangup();
     early.cmd("ls")?;
-    early.expect_listing(&["a.txt", "big.bin", "café/", "docs/", "empty/", "my file.txt", "zero.bin"], "CONC-2")?;
+    early.expect_listing(
+        &[
+            "a.txt",
+            "big.bin",
+            "café/",
+            "docs/",
+            "empty/",
+            "my file.txt",
+            "zero.bin",
+        ],
+        "CONC-2",
+    )?;
     let mut late = ctx.conn()?;
     late.cmd("size a.txt")?;
     late.expect_size(5)?;

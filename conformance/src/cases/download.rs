@@ -62,9 +62,19 @@ fn small(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
     for n in sizes {
-        download(&mut c, &format!("d{n}.bin"), &random(n, n as u64), "DOWNLOAD-1")?;
+        download(
+            &mut c,
+            &format!("d{n}.bin"),
+            &random(n, n as u64),
+            "DOWNLOAD-1",
+        )?;
     }
-    download(&mut c, "café/naïve.bin", &fixture::all_bytes(), "DOWNLOAD-1")
+    download(
+        &mut c,
+        "café/naïve.bin",
+        &fixture::all_bytes(),
+        "DOWNLOAD-1",
+    )
 }
 
 fn mib(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -130,7 +140,8 @@ fn shrinking(ctx: &mut Ctx) -> Result<(), Fail> {
         .open(ctx.path("shrink.bin"))
         .and_then(|f| f.set_len(1 << 20))
         .map_err(|e| Fail::harness(format!("truncate: {e}")))?;
-    ctx.log.note("the suite truncates shrink.bin to 1 MiB during the download");
+    ctx.log
+        .note("the suite truncates shrink.bin to 1 MiB during the download");
     let (rest, closed) = c.read_upto(data.len() - head.len());
     let got = head.len() + rest.len();
     let received = head.iter().chain(&rest);
@@ -149,17 +160,27 @@ fn shrinking(ctx: &mut Ctx) -> Result<(), Fail> {
             differ == 0,
             "DOWNLOAD-4",
             "all announced bytes equal to the file's bytes, or a close",
-            format!("all {got} bytes arrived but {differ} differ from the file (padding after it shrank?)"),
+            format!(
+                "all {got} bytes arrived but {differ} differ from the file (padding after it shrank?)"
+            ),
         );
     }
     ensure(
         closed,
         "DOWNLOAD-4",
-        format!("all {} announced bytes, or the connection closed", data.len()),
-        format!("{got} bytes, then nothing for {:.1} s with the connection open", c.step.as_secs_f64()),
+        format!(
+            "all {} announced bytes, or the connection closed",
+            data.len()
+        ),
+        format!(
+            "{got} bytes, then nothing for {:.1} s with the connection open",
+            c.step.as_secs_f64()
+        ),
     )?;
     if differ > 0 {
-        ctx.log.note(format!("{differ} bytes before the close were zeros (page cache truncated under sendfile)"));
+        ctx.log.note(format!(
+            "{differ} bytes before the close were zeros (page cache truncated under sendfile)"
+        ));
     }
     ensure(
         nonzero_differ == 0,

@@ -1,7 +1,7 @@
 //! Line framing: CR LF, segmentation, line length, empty lines, reply
 //! syntax (section 2).
 
-use super::upload;
+use super::{steps, upload};
 use crate::case::{Case, Ctx, fixture};
 use crate::fail::{Fail, ensure};
 use crate::spec::Level;
@@ -82,7 +82,10 @@ fn crlf(ctx: &mut Ctx) -> Result<(), Fail> {
         ctx.read("crlf.txt").as_deref() == Some(b"a\r\n".as_slice()),
         "FRAME-2",
         "a file `crlf.txt` (no CR in its name) holding the 3 bytes sent",
-        format!("root holds {:?}", ctx.root_tree().keys().collect::<Vec<_>>()),
+        format!(
+            "root holds {:?}",
+            ctx.root_tree().keys().collect::<Vec<_>>()
+        ),
     )?;
     c.send(b"size crlf.txt\n")?;
     c.expect_size(3)?;
@@ -171,19 +174,19 @@ fn reply_syntax(ctx: &mut Ctx) -> Result<(), Fail> {
     c.cmd("size a.txt")?;
     c.expect_size(5)?;
     upload(&mut c, "r.txt", b"r", "FRAME-6")?;
-    for (l, code) in [
-        ("rm r.txt", 250),
-        ("nope", 500),
-        ("size", 501),
-        ("size nope", 550),
-        ("size docs", 551),
-        ("size ../x", 553),
-        ("upload 1 a.txt", 554),
-        ("byebye", 221),
-    ] {
-        c.cmd(l)?;
-        c.expect(code, "FRAME-6")?;
-    }
+    steps(
+        &mut c,
+        &[
+            ("rm r.txt", 250, "RM-1"),
+            ("nope", 500, "CMD-2"),
+            ("size", 501, "CMD-3"),
+            ("size nope", 550, "SIZE-3"),
+            ("size docs", 551, "SIZE-3"),
+            ("size ../x", 553, "NAME-4"),
+            ("upload 1 a.txt", 554, "UPLOAD-5"),
+            ("byebye", 221, "BYEBYE-1"),
+        ],
+    )?;
     c.expect_closed("BYEBYE-1")
 }
 

@@ -68,8 +68,13 @@ fn serves(ctx: &mut Ctx) -> Result<(), Fail> {
 /// Starts the server on `root`/`port` and expects it to exit non-zero with
 /// something on stderr, without ever serving.
 fn expect_refusal(ctx: &Ctx, root: &Path, port: u16, probe: bool, what: &str) -> Result<(), Fail> {
-    let opts = OPTIONS.get().ok_or_else(|| Fail::harness("options not set"))?;
-    let spec = opts.server.as_ref().ok_or_else(|| Fail::harness("no server"))?;
+    let opts = OPTIONS
+        .get()
+        .ok_or_else(|| Fail::harness("options not set"))?;
+    let spec = opts
+        .server
+        .as_ref()
+        .ok_or_else(|| Fail::harness("no server"))?;
     let cmd = target::command(spec, &opts.base_dir, root, &port.to_string(), &[]);
     ctx.log.note(format!("the server is started with {what}"));
     let mut p = Spawned::spawn(cmd, ctx.dir.path(), "refuse", Some(ctx.dir.path()))
@@ -90,7 +95,10 @@ fn expect_refusal(ctx: &Ctx, root: &Path, port: u16, probe: bool, what: &str) ->
         if Instant::now() >= deadline {
             return Err(Fail::mismatch(
                 "LAUNCH-2",
-                format!("with {what}, a non-zero exit within {:.0} s", opts.startup_timeout.as_secs_f64()),
+                format!(
+                    "with {what}, a non-zero exit within {:.0} s",
+                    opts.startup_timeout.as_secs_f64()
+                ),
                 "the server is still running",
             ));
         }
@@ -101,18 +109,22 @@ fn expect_refusal(ctx: &Ctx, root: &Path, port: u16, probe: bool, what: &str) ->
         stdout: std::fs::read(&p.stdout_path).unwrap_or_default(),
         stderr: std::fs::read(&p.stderr_path).unwrap_or_default(),
     };
-    ctx.log.note(format!("it exited: {}", describe_status(status)));
-    Assert::new(output)
-        .try_failure()
-        .and_then(|a| a.try_stderr(predicate::str::is_empty().not().trim()))
-        .map(|_| ())
-        .map_err(|e| {
-            Fail::mismatch(
-                "LAUNCH-2",
-                format!("with {what}, a non-zero exit status and a message on stderr"),
-                e.to_string(),
-            )
-        })
+    ctx.log
+        .note(format!("it exited: {}", describe_status(status)));
+    let checked = match Assert::new(output).try_failure() {
+        Ok(a) => a
+            .try_stderr(predicate::str::is_empty().not().trim())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    checked.map_err(|e| {
+        Fail::mismatch(
+            "LAUNCH-2",
+            format!("with {what}, a non-zero exit status and a message on stderr"),
+            e,
+        )
+    })
 }
 
 fn missing_root(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -130,7 +142,10 @@ fn file_root(ctx: &mut Ctx) -> Result<(), Fail> {
 
 fn port_taken(ctx: &mut Ctx) -> Result<(), Fail> {
     let holder = TcpListener::bind("127.0.0.1:0").map_err(|e| Fail::harness(e.to_string()))?;
-    let port = holder.local_addr().map_err(|e| Fail::harness(e.to_string()))?.port();
+    let port = holder
+        .local_addr()
+        .map_err(|e| Fail::harness(e.to_string()))?
+        .port();
     let root = ctx.root.clone();
     let r = expect_refusal(ctx, &root, port, false, "a --port already in use");
     drop(holder);
@@ -138,7 +153,11 @@ fn port_taken(ctx: &mut Ctx) -> Result<(), Fail> {
 }
 
 fn options_honoured_or_refused(ctx: &mut Ctx) -> Result<(), Fail> {
-    for opt in [["--idle-timeout", "300"], ["--max-connections", "10"], ["--max-upload-bytes", "1000000"]] {
+    for opt in [
+        ["--idle-timeout", "300"],
+        ["--max-connections", "10"],
+        ["--max-upload-bytes", "1000000"],
+    ] {
         match ctx.start_with(&opt) {
             Ok(()) => {
                 let mut c = ctx.conn()?;

@@ -20,7 +20,12 @@ pub fn cases() -> Vec<Case> {
         Case {
             id: "LIMIT-2",
             title: "an upload ended by the idle timeout leaves nothing behind",
-            covers: &[("LIMIT-2", "76331eb86acc"), ("LIMIT-1", "a5751277740e"), ("SEC-4", "6f2e42731876"), ("LAUNCH-3", "5af0e5013a76")],
+            covers: &[
+                ("LIMIT-2", "76331eb86acc"),
+                ("LIMIT-1", "a5751277740e"),
+                ("SEC-4", "6f2e42731876"),
+                ("LAUNCH-3", "5af0e5013a76"),
+            ],
             snapshot: false,
             slow: true,
             run: idle_upload,
@@ -37,7 +42,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             id: "LIMIT-4",
             title: "an upload over the limit gets 552 before data and exactly the limit is accepted",
-            covers: &[("LIMIT-4", "d912625e4126"), ("UPLOAD-2", "24890dc8f7d6"), ("LAUNCH-3", "5af0e5013a76")],
+            covers: &[
+                ("LIMIT-4", "d912625e4126"),
+                ("UPLOAD-2", "24890dc8f7d6"),
+                ("LAUNCH-3", "5af0e5013a76"),
+            ],
             run: max_upload,
             ..Case::DEFAULT
         },
@@ -57,7 +66,10 @@ fn idle(ctx: &mut Ctx) -> Result<(), Fail> {
     quiet.expect(421, "LIMIT-1")?;
     quiet.expect_closed("LIMIT-1")?;
     let busy_age = t0.elapsed();
-    ctx.log.note(format!("the busy client was still served after {} ms", busy_age.as_millis()));
+    ctx.log.note(format!(
+        "the busy client was still served after {} ms",
+        busy_age.as_millis()
+    ));
     let idle_from = Instant::now();
     busy.expect(421, "LIMIT-1")?;
     let idle_for = idle_from.elapsed();
@@ -115,7 +127,12 @@ fn max_connections(ctx: &mut Ctx) -> Result<(), Fail> {
             false
         }
     });
-    ensure(ok, "LIMIT-3", "a new client is greeted once a connection has ended", format!("for 2 s: {last}"))?;
+    ensure(
+        ok,
+        "LIMIT-3",
+        "a new client is greeted once a connection has ended",
+        format!("for 2 s: {last}"),
+    )?;
     if let Some(mut d) = served {
         d.cmd("size a.txt")?;
         d.expect_size(5)?;

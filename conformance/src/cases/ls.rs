@@ -36,7 +36,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             id: "LS-5",
             title: "unnameable entries, escaping links and special files are left out",
-            covers: &[("LS-5", "7188a784c8d1"), ("SEC-2", "b43225f8ef7a"), ("SEC-3", "4ce944015c3c")],
+            covers: &[
+                ("LS-5", "7188a784c8d1"),
+                ("SEC-2", "b43225f8ef7a"),
+                ("SEC-3", "4ce944015c3c"),
+            ],
             run: left_out,
             ..Case::DEFAULT
         },
@@ -75,7 +79,10 @@ fn kinds(ctx: &mut Ctx) -> Result<(), Fail> {
 }
 
 fn sorted(ctx: &mut Ctx) -> Result<(), Fail> {
-    let files = ["B", "a", "Z", "_", "é", "e", "a b", "ab", "a-", "x.txt", "x-y", "~", "0", "ä", "A", "10", "9"];
+    let files = [
+        "B", "a", "Z", "_", "é", "e", "a b", "ab", "a-", "x.txt", "x-y", "~", "0", "ä", "A", "10",
+        "9",
+    ];
     let dirs = ["x", "ab.d", "Dir"];
     ctx.mkdir("sort")?;
     for f in files {
@@ -84,9 +91,22 @@ fn sorted(ctx: &mut Ctx) -> Result<(), Fail> {
     for d in dirs {
         ctx.mkdir(&format!("sort/{d}"))?;
     }
-    let mut want: Vec<(&str, bool)> = files.iter().map(|f| (*f, false)).chain(dirs.iter().map(|d| (*d, true))).collect();
+    let mut want: Vec<(&str, bool)> = files
+        .iter()
+        .map(|f| (*f, false))
+        .chain(dirs.iter().map(|d| (*d, true)))
+        .collect();
     want.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let want: Vec<String> = want.iter().map(|(n, d)| if *d { format!("{n}/") } else { (*n).to_string() }).collect();
+    let want: Vec<String> = want
+        .iter()
+        .map(|(n, d)| {
+            if *d {
+                format!("{n}/")
+            } else {
+                (*n).to_string()
+            }
+        })
+        .collect();
     let want: Vec<&str> = want.iter().map(String::as_str).collect();
     ctx.start()?;
     let mut c = ctx.conn()?;

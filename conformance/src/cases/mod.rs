@@ -105,10 +105,37 @@ pub fn line(verb: &str, name: &[u8]) -> Vec<u8> {
 ///
 /// # Errors
 /// Any other reply.
-pub fn every_command(c: &mut Conn, name: &[u8], code: u16, clause: &'static str) -> Result<(), Fail> {
+pub fn every_command(
+    c: &mut Conn,
+    name: &[u8],
+    code: u16,
+    clause: &'static str,
+) -> Result<(), Fail> {
     for verb in ["ls", "size", "download", "rm", "upload 1"] {
         c.send(&line(verb, name))?;
         c.expect(code, clause)?;
+    }
+    Ok(())
+}
+
+/// Sends each line and expects its code, each with the clause that decides
+/// it; a close after an error reply is blamed on CMD-6 (it must stay open).
+///
+/// # Errors
+/// The first step that fails.
+pub fn steps(c: &mut Conn, table: &[(&str, u16, &'static str)]) -> Result<(), Fail> {
+    for (l, code, clause) in table {
+        c.cmd(l)?;
+        c.expect(*code, clause).map_err(|f| {
+            if f.kind == crate::fail::FailKind::Closed {
+                Fail {
+                    clause: "CMD-6",
+                    ..f
+                }
+            } else {
+                f
+            }
+        })?;
     }
     Ok(())
 }

@@ -61,7 +61,14 @@ pub fn cases() -> Vec<Case> {
 fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    let names: &[&[u8]] = &[b"\xff.txt", b"caf\xc3", b"\xc0\xaf", b"\xed\xa0\x80x", b"docs/\xfe", b"\xf8\x88\x80\x80\x80"];
+    let names: &[&[u8]] = &[
+        b"\xff.txt",
+        b"caf\xc3",
+        b"\xc0\xaf",
+        b"\xed\xa0\x80x",
+        b"docs/\xfe",
+        b"\xf8\x88\x80\x80\x80",
+    ];
     for n in names {
         every_command(&mut c, n, 553, "NAME-1")?;
     }
@@ -70,7 +77,13 @@ fn invalid_utf8(ctx: &mut Ctx) -> Result<(), Fail> {
 
 fn long_names(ctx: &mut Ctx) -> Result<(), Fail> {
     let comp = |ch: char, n: usize| ch.to_string().repeat(n);
-    let dir = [comp('d', 200), comp('e', 200), comp('f', 200), comp('g', 200)].join("/");
+    let dir = [
+        comp('d', 200),
+        comp('e', 200),
+        comp('f', 200),
+        comp('g', 200),
+    ]
+    .join("/");
     ctx.mkdir(&dir)?;
     let ok = format!("{dir}/{}", comp('h', 1024 - dir.len() - 1));
     let long = format!("{dir}/{}", comp('h', 1024 - dir.len()));
@@ -169,7 +182,13 @@ fn checked_before_fs(ctx: &mut Ctx) -> Result<(), Fail> {
     let before = ctx.root_tree();
     ctx.start()?;
     let mut c = ctx.conn()?;
-    for n in [&b"back\\slash.txt"[..], b"tab\tname.txt", b"ctl\x01dir", b"../outside/secret.txt", b"docs/../a.txt"] {
+    for n in [
+        &b"back\\slash.txt"[..],
+        b"tab\tname.txt",
+        b"ctl\x01dir",
+        b"../outside/secret.txt",
+        b"docs/../a.txt",
+    ] {
         every_command(&mut c, n, 553, "NAME-6")?;
     }
     c.expect_open("NAME-6")?;
@@ -206,7 +225,10 @@ fn usable_names(ctx: &mut Ctx) -> Result<(), Fail> {
             ctx.read(n).as_deref() == Some(data.as_bytes()),
             "NAME-7",
             format!("a file named {n:?} in the root, byte for byte"),
-            format!("root holds {:?}", ctx.root_tree().keys().collect::<Vec<_>>()),
+            format!(
+                "root holds {:?}",
+                ctx.root_tree().keys().collect::<Vec<_>>()
+            ),
         )?;
     }
     c.cmd("ls café")?;

@@ -8,7 +8,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             id: "PIPE-1",
             title: "several commands in one write are answered in order",
-            covers: &[("PIPE-1", "e6d0d9a971f7"), ("FRAME-3", "23a6da2f0abe"), ("DOWNLOAD-2", "73172c28ff7e")],
+            covers: &[
+                ("PIPE-1", "e6d0d9a971f7"),
+                ("FRAME-3", "23a6da2f0abe"),
+                ("DOWNLOAD-2", "73172c28ff7e"),
+            ],
             run: in_order,
             ..Case::DEFAULT
         },

@@ -36,7 +36,12 @@ fn removes(ctx: &mut Ctx) -> Result<(), Fail> {
     for n in ["a.txt", "my file.txt", "café/naïve.bin", "zero.bin"] {
         a.cmd(&format!("rm {n}"))?;
         a.expect(250, "RM-1")?;
-        ensure(ctx.read(n).is_none(), "RM-1", format!("{n} gone from disk"), "it is still there")?;
+        ensure(
+            ctx.read(n).is_none(),
+            "RM-1",
+            format!("{n} gone from disk"),
+            "it is still there",
+        )?;
         b.cmd(&format!("size {n}"))?;
         b.expect(550, "RM-1")?;
     }
@@ -86,7 +91,8 @@ fn link(ctx: &mut Ctx) -> Result<(), Fail> {
         )?;
     }
     ensure(
-        ctx.read("a.txt").as_deref() == Some(fixture::A_TXT) && ctx.read("docs/readme.md").as_deref() == Some(fixture::README),
+        ctx.read("a.txt").as_deref() == Some(fixture::A_TXT)
+            && ctx.read("docs/readme.md").as_deref() == Some(fixture::README),
         "RM-3",
         "the links' targets a.txt and docs/readme.md untouched",
         "a target was removed or changed",

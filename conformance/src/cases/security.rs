@@ -9,7 +9,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             id: "SEC-1",
             title: "no name reaches outside the root",
-            covers: &[("SEC-1", "08e4dc0d4133"), ("NAME-4", "cc566ff53b6a"), ("NAME-3", "6dea590696ae")],
+            covers: &[
+                ("SEC-1", "08e4dc0d4133"),
+                ("NAME-4", "cc566ff53b6a"),
+                ("NAME-3", "6dea590696ae"),
+            ],
             run: confined,
             ..Case::DEFAULT
         },
@@ -23,7 +27,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             id: "SEC-3",
             title: "links that escape the root are absent and nothing outside is read or changed",
-            covers: &[("SEC-3", "4ce944015c3c"), ("SEC-1", "08e4dc0d4133"), ("UPLOAD-5", "b266f0e193c3")],
+            covers: &[
+                ("SEC-3", "4ce944015c3c"),
+                ("SEC-1", "08e4dc0d4133"),
+                ("UPLOAD-5", "b266f0e193c3"),
+            ],
             run: escaping_links,
             ..Case::DEFAULT
         },
@@ -54,7 +62,12 @@ fn confined(ctx: &mut Ctx) -> Result<(), Fail> {
         every_command(&mut c, n, 553, "SEC-1")?;
     }
     let now = tree(&ctx.outside);
-    ensure(now == outside_before, "SEC-1", "nothing outside the root changed", tree_diff(&outside_before, &now))?;
+    ensure(
+        now == outside_before,
+        "SEC-1",
+        "nothing outside the root changed",
+        tree_diff(&outside_before, &now),
+    )?;
     ensure(
         !ctx.outside.join("new.txt").exists() && !ctx.dir.path().join("new.txt").exists(),
         "SEC-1",
@@ -72,7 +85,17 @@ fn inside_links(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut c = ctx.conn()?;
     c.cmd("ls")?;
     c.expect_listing(
-        &["a.txt", "café/", "deep/", "docs/", "empty/", "lnk.txt", "lnkdir/", "my file.txt", "zero.bin"],
+        &[
+            "a.txt",
+            "café/",
+            "deep/",
+            "docs/",
+            "empty/",
+            "lnk.txt",
+            "lnkdir/",
+            "my file.txt",
+            "zero.bin",
+        ],
         "SEC-2",
     )?;
     c.cmd("size lnk.txt")?;
@@ -141,9 +164,17 @@ fn escaping_links(ctx: &mut Ctx) -> Result<(), Fail> {
     c.cmd("upload 3 dangling")?;
     c.expect(554, "UPLOAD-5")?;
     let now = tree(&ctx.outside);
-    ensure(now == outside_before, "SEC-3", "nothing outside the root read-changed", tree_diff(&outside_before, &now))?;
     ensure(
-        std::fs::read(ctx.outside.join("secret.txt")).ok().as_deref() == Some(fixture::SECRET),
+        now == outside_before,
+        "SEC-3",
+        "nothing outside the root read-changed",
+        tree_diff(&outside_before, &now),
+    )?;
+    ensure(
+        std::fs::read(ctx.outside.join("secret.txt"))
+            .ok()
+            .as_deref()
+            == Some(fixture::SECRET),
         "SEC-3",
         "outside/secret.txt unchanged",
         "it changed",
@@ -154,7 +185,12 @@ fn no_leftovers(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let before = ctx.root_tree();
     let mut a = ctx.conn()?;
-    for (arg, code) in [("5 a.txt", 554), ("5 nope/x", 550), ("5 ../x", 553), ("5 a.txt/x", 551)] {
+    for (arg, code) in [
+        ("5 a.txt", 554),
+        ("5 nope/x", 550),
+        ("5 ../x", 553),
+        ("5 a.txt/x", 551),
+    ] {
         a.send(format!("upload {arg}\nconnme\n").as_bytes())?;
         a.expect(code, "UPLOAD-2")?;
         a.expect_greeting("UPLOAD-2")?;

@@ -1,6 +1,6 @@
 //! Greeting, `connme`, `byebye`, verbs and arguments (sections 3, 5, 11).
 
-use super::{download, upload};
+use super::{download, steps, upload};
 use crate::case::{Case, Ctx, fixture};
 use crate::fail::Fail;
 
@@ -94,7 +94,13 @@ fn connme(ctx: &mut Ctx) -> Result<(), Fail> {
 fn no_argument_verbs(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    for l in ["connme now", "CONNME x", "byebye x", "byebye  ", "BYEBYE please"] {
+    for l in [
+        "connme now",
+        "CONNME x",
+        "byebye x",
+        "byebye  ",
+        "BYEBYE please",
+    ] {
         c.cmd(l)?;
         c.expect(501, "CMD-4")?;
     }
@@ -166,7 +172,16 @@ fn unknown_verbs(ctx: &mut Ctx) -> Result<(), Fail> {
 fn missing_argument(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    for l in ["size", "size ", "download", "download ", "rm", "rm ", "upload", "upload "] {
+    for l in [
+        "size",
+        "size ",
+        "download",
+        "download ",
+        "rm",
+        "rm ",
+        "upload",
+        "upload ",
+    ] {
         c.cmd(l)?;
         c.expect(501, "CMD-3")?;
     }
@@ -206,24 +221,23 @@ fn literal_argument(ctx: &mut Ctx) -> Result<(), Fail> {
 fn stays_open(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    let steps: &[(&str, u16)] = &[
-        ("", 500),
-        ("nope", 500),
-        ("size", 501),
-        ("size nope", 550),
-        ("size docs", 551),
-        ("size ../a.txt", 553),
-        ("upload 5 a.txt", 554),
-        ("upload x a.txt", 501),
-        ("rm docs", 551),
-        ("ls a.txt", 551),
-        ("connme x", 501),
-        ("byebye x", 501),
-    ];
-    for (l, code) in steps {
-        c.cmd(l)?;
-        c.expect(*code, "CMD-6")?;
-    }
+    steps(
+        &mut c,
+        &[
+            ("", 500, "FRAME-5"),
+            ("nope", 500, "CMD-2"),
+            ("size", 501, "CMD-3"),
+            ("size nope", 550, "SIZE-3"),
+            ("size docs", 551, "SIZE-3"),
+            ("size ../a.txt", 553, "NAME-4"),
+            ("upload 5 a.txt", 554, "UPLOAD-5"),
+            ("upload x a.txt", 501, "UPLOAD-1"),
+            ("rm docs", 551, "RM-2"),
+            ("ls a.txt", 551, "LS-4"),
+            ("connme x", 501, "CMD-4"),
+            ("byebye x", 501, "CMD-4"),
+        ],
+    )?;
     c.cmd("size a.txt")?;
     c.expect_size(5)?;
     c.cmd("ls docs")?;

@@ -55,8 +55,21 @@ fn sizes(ctx: &mut Ctx) -> Result<(), Fail> {
 }
 
 const ROUNDING: &[u64] = &[
-    5242, 5243, 10485, 10486, 131_072, 393_216, 655_360, 917_504, 1_048_575, 1_048_576, 1_179_648, 1_572_864,
-    5_767_168, 104_852_357, 104_852_358,
+    5242,
+    5243,
+    10485,
+    10486,
+    131_072,
+    393_216,
+    655_360,
+    917_504,
+    1_048_575,
+    1_048_576,
+    1_179_648,
+    1_572_864,
+    5_767_168,
+    104_852_357,
+    104_852_358,
 ];
 
 fn rounding(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -76,14 +89,26 @@ fn rounding(ctx: &mut Ctx) -> Result<(), Fail> {
 }
 
 fn huge(ctx: &mut Ctx) -> Result<(), Fail> {
-    let candidates: [u64; 6] = [i64::MAX as u64, 1 << 62, 1 << 52, (1 << 44) - 4096, 1 << 43, 1 << 40];
+    let candidates: [u64; 6] = [
+        i64::MAX as u64,
+        1 << 62,
+        1 << 52,
+        (1 << 44) - 4096,
+        1 << 43,
+        1 << 40,
+    ];
     let path = ctx.path("huge.bin");
     let file = std::fs::File::create(&path).map_err(|e| Fail::harness(format!("{e}")))?;
     let Some(n) = candidates.into_iter().find(|n| file.set_len(*n).is_ok()) else {
-        return Err(Fail::skip("the file system here cannot hold a sparse file of 1 TiB"));
+        return Err(Fail::skip(
+            "the file system here cannot hold a sparse file of 1 TiB",
+        ));
     };
     drop(file);
-    ctx.log.note(format!("huge.bin is a sparse file of {n} bytes ({} MB)", megabytes(n)));
+    ctx.log.note(format!(
+        "huge.bin is a sparse file of {n} bytes ({} MB)",
+        megabytes(n)
+    ));
     ctx.start()?;
     let mut c = ctx.conn()?;
     c.cmd("size huge.bin")?;

@@ -76,7 +76,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             id: "UPLOAD-5",
             title: "of 8 racing uploads of one name exactly one gets 226",
-            covers: &[("UPLOAD-5", "b266f0e193c3"), ("UPLOAD-3", "d428cead3777"), ("SEC-4", "6f2e42731876")],
+            covers: &[
+                ("UPLOAD-5", "b266f0e193c3"),
+                ("UPLOAD-3", "d428cead3777"),
+                ("SEC-4", "6f2e42731876"),
+            ],
             snapshot: false,
             slow: true,
             run: race,
@@ -92,7 +96,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             id: "UPLOAD-6",
             title: "a client that disconnects mid-upload leaves nothing behind",
-            covers: &[("UPLOAD-6", "da4c2e13d254"), ("SEC-4", "6f2e42731876"), ("CONC-2", "63264c68790e")],
+            covers: &[
+                ("UPLOAD-6", "da4c2e13d254"),
+                ("SEC-4", "6f2e42731876"),
+                ("CONC-2", "63264c68790e"),
+            ],
             run: disconnect,
             ..Case::DEFAULT
         },
@@ -176,7 +184,13 @@ fn huge_existing(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
     c.send(b"upload 9223372036854775807 a.txt\nconnme\n")?;
-    c.expect_one_of(&[(554, "UPLOAD-5"), (552, "LIMIT-4: a server-chosen upload limit, checked before existence")])?;
+    c.expect_one_of(&[
+        (554, "UPLOAD-5"),
+        (
+            552,
+            "LIMIT-4: a server-chosen upload limit, checked before existence",
+        ),
+    ])?;
     c.expect_greeting("UPLOAD-2")?;
     Ok(())
 }
@@ -184,9 +198,14 @@ fn huge_existing(ctx: &mut Ctx) -> Result<(), Fail> {
 fn basic(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    let mut files: Vec<(String, Vec<u8>)> =
-        [0usize, 1, 4095, 4096, 4097].iter().map(|n| (format!("u{n}.bin"), random(*n, 100 + *n as u64))).collect();
-    files.push(("commands.txt".into(), b"ls\nbyebye\nupload 1 x\r\n".to_vec()));
+    let mut files: Vec<(String, Vec<u8>)> = [0usize, 1, 4095, 4096, 4097]
+        .iter()
+        .map(|n| (format!("u{n}.bin"), random(*n, 100 + *n as u64)))
+        .collect();
+    files.push((
+        "commands.txt".into(),
+        b"ls\nbyebye\nupload 1 x\r\n".to_vec(),
+    ));
     files.push(("docs/new.txt".into(), b"in a subdirectory".to_vec()));
     files.push(("empty/first".into(), b"1".to_vec()));
     for (name, data) in &files {
@@ -196,7 +215,10 @@ fn basic(ctx: &mut Ctx) -> Result<(), Fail> {
         ensure(
             ctx.read(name).as_deref() == Some(data.as_slice()),
             "UPLOAD-4",
-            format!("{name} on disk holding exactly the {} bytes sent", data.len()),
+            format!(
+                "{name} on disk holding exactly the {} bytes sent",
+                data.len()
+            ),
             format!("{:?} bytes", ctx.read(name).map(|d| d.len())),
         )?;
     }
@@ -214,7 +236,18 @@ fn visible(ctx: &mut Ctx) -> Result<(), Fail> {
     b.expect_size(11)?;
     download(&mut b, "vis.txt", b"now visible", "UPLOAD-4")?;
     b.cmd("ls")?;
-    b.expect_listing(&["a.txt", "café/", "docs/", "empty/", "my file.txt", "vis.txt", "zero.bin"], "UPLOAD-4")?;
+    b.expect_listing(
+        &[
+            "a.txt",
+            "café/",
+            "docs/",
+            "empty/",
+            "my file.txt",
+            "vis.txt",
+            "zero.bin",
+        ],
+        "UPLOAD-4",
+    )?;
     ensure(
         ctx.read("vis.txt").as_deref() == Some(b"now visible".as_slice()),
         "UPLOAD-4",
@@ -245,7 +278,10 @@ fn huge(ctx: &mut Ctx) -> Result<(), Fail> {
         ctx.read("big.bin").as_deref() == Some(big()),
         "UPLOAD-4",
         "big.bin on disk identical to the 64 MiB sent",
-        format!("{:?} bytes on disk, content differs", ctx.read("big.bin").map(|d| d.len())),
+        format!(
+            "{:?} bytes on disk, content differs",
+            ctx.read("big.bin").map(|d| d.len())
+        ),
     )?;
     c.cmd("size big.bin")?;
     c.expect_size(64 << 20).map(|_| ())
@@ -259,7 +295,17 @@ fn never_replaces(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let before = ctx.root_tree();
     let mut c = ctx.conn()?;
-    for name in ["a.txt", "docs", "empty", "docs/readme.md", "lnk.txt", "dangling", "esc.txt", "lnkdir", "zero.bin"] {
+    for name in [
+        "a.txt",
+        "docs",
+        "empty",
+        "docs/readme.md",
+        "lnk.txt",
+        "dangling",
+        "esc.txt",
+        "lnkdir",
+        "zero.bin",
+    ] {
         c.send(format!("upload 3 {name}\nconnme\n").as_bytes())?;
         c.expect(554, "UPLOAD-5")?;
         c.expect_greeting("UPLOAD-2")?;
@@ -295,29 +341,42 @@ fn race(ctx: &mut Ctx) -> Result<(), Fail> {
                     let data = random(LEN, 1000 + i as u64);
                     barrier.wait();
                     c.cmd(&format!("upload {LEN} race.bin"))?;
-                    let r: Reply = c.expect_one_of(&[(150, "UPLOAD-3"), (554, "UPLOAD-5: lost before data")])?;
+                    let r: Reply =
+                        c.expect_one_of(&[(150, "UPLOAD-3"), (554, "UPLOAD-5: lost before data")])?;
                     if r.code == 554 {
                         c.expect_open("UPLOAD-2")?;
                         return Ok(Race::LostBefore);
                     }
                     c.send_data(&data)?;
-                    let r = c.expect_one_of(&[(226, "UPLOAD-3"), (554, "UPLOAD-5: lost after data")])?;
+                    let r =
+                        c.expect_one_of(&[(226, "UPLOAD-3"), (554, "UPLOAD-5: lost after data")])?;
                     c.expect_open("UPLOAD-3")?;
-                    Ok(if r.code == 226 { Race::Won } else { Race::LostAfter })
+                    Ok(if r.code == 226 {
+                        Race::Won
+                    } else {
+                        Race::LostAfter
+                    })
                 })
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Fail::harness("racer thread panicked"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Fail::harness("racer thread panicked")))
+            })
             .collect()
     });
     let mut outcomes = Vec::new();
     for r in results {
         outcomes.push(r?);
     }
-    let winners: Vec<usize> =
-        outcomes.iter().enumerate().filter(|(_, o)| matches!(o, Race::Won)).map(|(i, _)| i).collect();
+    let winners: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| matches!(o, Race::Won))
+        .map(|(i, _)| i)
+        .collect();
     ctx.log.note(format!("outcomes: {outcomes:?}"));
     ensure(
         winners.len() == 1,
@@ -329,11 +388,19 @@ fn race(ctx: &mut Ctx) -> Result<(), Fail> {
     ensure(
         ctx.read("race.bin").as_deref() == Some(want.as_slice()),
         "UPLOAD-5",
-        format!("race.bin holding exactly the bytes of the winner (client {})", winners[0] + 1),
+        format!(
+            "race.bin holding exactly the bytes of the winner (client {})",
+            winners[0] + 1
+        ),
         "other content (mixed or another client's bytes)",
     )?;
     let mut expected = before;
-    expected.insert("race.bin".into(), crate::case::tree(&ctx.root).remove("race.bin").unwrap_or(crate::case::Node::Other));
+    expected.insert(
+        "race.bin".into(),
+        crate::case::tree(&ctx.root)
+            .remove("race.bin")
+            .unwrap_or(crate::case::Node::Other),
+    );
     ctx.expect_root(&expected, "SEC-4")
 }
 
@@ -378,7 +445,10 @@ fn disconnect(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut d = ctx.conn()?;
     ctx.expect_root(&before, "UPLOAD-6").map_err(|f| {
         let diff = tree_diff(&before, &ctx.root_tree());
-        Fail { actual: format!("2 s after the clients left, the root still differs: {diff}"), ..f }
+        Fail {
+            actual: format!("2 s after the clients left, the root still differs: {diff}"),
+            ..f
+        }
     })?;
     d.cmd("ls")?;
     d.expect_listing(fixture::ROOT_LISTING, "UPLOAD-6")?;
