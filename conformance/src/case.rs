@@ -113,13 +113,24 @@ fn server_spec() -> Result<&'static ServerSpec, Fail> {
 /// <tmp>/server.stderr, server.stdout
 /// ```
 pub struct Ctx {
+    /// Declared first so that it is dropped (killed and reaped) before the
+    /// temp dir is removed: a live server could write into it meanwhile.
+    server: Option<Server>,
     pub dir: tempfile::TempDir,
     pub root: PathBuf,
     pub outside: PathBuf,
     pub log: Log,
-    server: Option<Server>,
     conns: usize,
     outside_before: Option<Tree>,
+    /// Key of `dir` in the Ctrl-C registry.
+    dir_key: u64,
+}
+
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        self.server = None;
+        crate::target::unregister_dir(self.dir_key);
+    }
 }
 
 /// Contents of the standard fixture, shared by the cases' expectations.
@@ -152,6 +163,9 @@ impl Ctx {
     /// # Errors
     /// The fixture could not be written.
     pub fn new() -> Result<Ctx, Fail> {
+        if crate::target::stopping() {
+            return Err(Fail::harness("the run is being interrupted"));
+        }
         let dir = tempfile::Builder::new()
             .prefix("mftp-case-")
             .tempdir()
@@ -166,7 +180,10 @@ impl Ctx {
             server: None,
             conns: 0,
             outside_before: None,
+            dir_key: 0,
         };
+        let mut ctx = ctx;
+        ctx.dir_key = crate::target::register_dir(ctx.dir.path());
         ctx.mkdir("")?;
         ctx.mkdir("docs")?;
         ctx.mkdir("empty")?;

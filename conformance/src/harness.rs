@@ -39,6 +39,12 @@ pub fn main() -> ! {
     let trials = make_trials(cases::all());
     if args.list {
         let _ = libtest_mimic::run(&args, trials);
+        if target::stopping() {
+            // The Ctrl-C handler is writing the report and will exit; give it
+            // time, bounded.
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            std::process::exit(2);
+        }
         std::process::exit(0);
     }
     let needs_server = trials
@@ -63,9 +69,14 @@ pub fn main() -> ! {
     let report_opts = opts.clone();
     let desc = server_desc.clone();
     let _ = ctrlc::set_handler(move || {
+        // Freeze the results first: cases cut short by the kill below must
+        // not be reported as failures of the server.
+        let done = std::mem::take(&mut *RESULTS.lock().unwrap_or_else(PoisonError::into_inner));
         target::kill_all();
         eprintln!("\nconformance: interrupted; every server started by the suite was killed");
+        *RESULTS.lock().unwrap_or_else(PoisonError::into_inner) = done;
         let r = finish(&report_opts, &desc, started, None, true);
+        target::kill_all();
         std::process::exit(r);
     });
 
@@ -74,6 +85,12 @@ pub fn main() -> ! {
     }
 
     let _ = libtest_mimic::run(&args, trials);
+    if target::stopping() {
+        // The Ctrl-C handler is writing the report and will exit; give it
+        // time, bounded.
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        std::process::exit(2);
+    }
     let code = finish(&opts, &server_desc, started, None, false);
     std::process::exit(code);
 }
@@ -98,10 +115,12 @@ fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
                         Err(Failed::from(r.message.clone().unwrap_or_default()))
                     }
                 };
-                RESULTS
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(r);
+                if !target::stopping() {
+                    RESULTS
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(r);
+                }
                 out
             })
             .with_kind(c.level().as_str())

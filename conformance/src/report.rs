@@ -184,6 +184,12 @@ pub fn summary(r: &Report) -> String {
         &r.spec_sha256[..16],
         r.server
     );
+    if r.interrupted {
+        let _ = writeln!(
+            s,
+            "\nINTERRUPTED: this report holds only the cases that finished before Ctrl-C"
+        );
+    }
     if let Some(e) = &r.launch_error {
         let _ = writeln!(
             s,

@@ -13,7 +13,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,27 @@ pub const POLL: Duration = Duration::from_millis(5);
 /// Live process groups and the temp dirs of running cases, for Ctrl-C.
 static REGISTRY: Mutex<BTreeMap<u64, (u32, Option<PathBuf>)>> = Mutex::new(BTreeMap::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// Temp dirs of cases in progress, removed by `kill_all`.
+static DIRS: Mutex<BTreeMap<u64, PathBuf>> = Mutex::new(BTreeMap::new());
+
+/// Registers a case's temp dir for removal on Ctrl-C; returns its key.
+pub fn register_dir(path: &Path) -> u64 {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let mut dirs = lock(&DIRS);
+    if stopping() {
+        let _ = std::fs::remove_dir_all(path);
+    }
+    dirs.insert(id, path.to_path_buf());
+    id
+}
+
+/// The case is over and its temp dir removed by its owner.
+pub fn unregister_dir(id: u64) {
+    lock(&DIRS).remove(&id);
+}
+
+/// Set once the run is being interrupted: no new server may start.
+static STOPPING: AtomicBool = AtomicBool::new(false);
 /// Ports handed out in this run, so parallel cases never share one.
 static PORTS: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
 
@@ -31,15 +52,26 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Whether the run is being interrupted.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
+
 /// Kills every registered process group and removes the registered temp
 /// dirs. Called from the Ctrl-C handler.
 pub fn kill_all() {
+    STOPPING.store(true, Ordering::SeqCst);
     let groups = std::mem::take(&mut *lock(&REGISTRY));
     for (pgid, dir) in groups.into_values() {
         kill_group(pgid);
         if let Some(dir) = dir {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+    // Kept registered: the final sweep before exit removes them again, in
+    // case a case thread recreated part of its dir meanwhile.
+    for dir in lock(&DIRS).values() {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -190,9 +222,16 @@ impl Spawned {
         let stdout_path = log_dir.join(format!("{tag}.stdout"));
         cmd.stdout(File::create(&stdout_path)?)
             .stderr(File::create(&stderr_path)?);
+        // Spawn under the registry lock, so that `kill_all` sees every
+        // process started before it and none starts after it.
+        let mut registry = lock(&REGISTRY);
+        if stopping() {
+            return Err(io::Error::other("the run is being interrupted"));
+        }
         let child = cmd.spawn()?;
         let reg_id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        lock(&REGISTRY).insert(reg_id, (child.id(), tmp.map(Path::to_path_buf)));
+        registry.insert(reg_id, (child.id(), tmp.map(Path::to_path_buf)));
+        drop(registry);
         Ok(Spawned {
             child,
             reg_id,
