@@ -6,17 +6,27 @@
 //!   one request round trip per transfer, as in mftp/1.
 //! - `baseline/upload/<size>`: the same the other way, data dropped, 1-byte
 //!   ack; no disk.
-//! - `baseline/write_fsync/<size>`: writing a new file and `fsync`ing it, as
-//!   an upload must and as the server does it now (writeback starts late).
+//! - `baseline/write_fsync/<size>`: writing a new file and `fsync`ing it and
+//!   its directory, as an upload must and as the server does it now
+//!   (writeback starts late).
 //! - `baseline/write_fsync_early/<size>`: the same, with writeback started
 //!   every 8 MiB while writing: the disk's limit.
 //! - `baseline/echo`, `baseline/echo_pipelined_100`: a TCP echo round trip of
 //!   a `size`-reply-sized message, alone and 100 in one write.
+//! - `baseline/echo_epoll`: the same echo from a server that waits in
+//!   `epoll_wait` on a non-blocking socket, like an event-loop server; a
+//!   diagnostic for the `size` round trip, not a limit.
+//! - `baseline/echo_tokio`: the same echo from a tokio multi-thread runtime
+//!   with a timeout on every read, like the reference server: the floor of a
+//!   tokio server's round trip; a diagnostic too.
 //! - `baseline/connect`: TCP connect and reading a 17-byte greeting from a
 //!   server that accepts, greets and closes on one thread.
 //! - `baseline/download_64x1MiB`: 64 plain clients fetching 1 MiB at once.
 //! - `baseline/readdir_10000`: reading and sorting a 10,000-entry directory
 //!   locally, the least work an `ls` of it needs.
+//!
+//! The latency benchmarks (`echo*`, `connect`) run pinned to one CPU, as
+//! `roundtrip` does; see `benches::pin_to_one_cpu`.
 
 use std::fs::File;
 use std::hint::black_box;
@@ -24,8 +34,10 @@ use std::net::TcpStream;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use benches::baseline::{BaselineClient, BaselineServer, EchoServer, Greeter, echo};
-use benches::files::{self, GIB, MIB, MIB64, TRANSFER_SIZES, Writeback};
+use benches::baseline::{
+    BaselineClient, BaselineServer, EchoServer, EpollEchoServer, Greeter, TokioEchoServer, echo,
+};
+use benches::files::{self, GIB, KIB4, MIB, MIB64, TRANSFER_SIZES, Writeback};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 /// A message as long as `213 1048576 1.00 MB\n`.
@@ -59,11 +71,11 @@ fn transfers(c: &mut Criterion) {
     // The disk: what an upload must do besides receiving (UPLOAD-4), as
     // the server does it now and with early writeback.
     let block = vec![0x5a_u8; usize::try_from(MIB).expect("1 MiB")];
-    for (id, writeback) in [
-        ("write_fsync", Writeback::AtFsync),
-        ("write_fsync_early", Writeback::Early),
+    for (id, writeback, sizes) in [
+        ("write_fsync", Writeback::AtFsync, &[KIB4, MIB64, GIB][..]),
+        ("write_fsync_early", Writeback::Early, &[MIB64, GIB][..]),
     ] {
-        for bytes in [MIB64, GIB] {
+        for &bytes in sizes {
             benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
             group.bench_function(BenchmarkId::new(id, files::label(bytes)), |b| {
                 b.iter_custom(|iters| {
@@ -114,8 +126,16 @@ fn transfers(c: &mut Criterion) {
 }
 
 fn latency(c: &mut Criterion) {
+    // Before any thread or server of this group starts: they inherit it.
+    let _ = benches::pin_to_one_cpu();
     let server = EchoServer::start().expect("echo server");
     let greeter = Greeter::start().expect("greeter");
+    let epoll_server = EpollEchoServer::start().expect("epoll echo server");
+    let mut epoll_stream = TcpStream::connect(epoll_server.addr()).expect("connect echo");
+    epoll_stream.set_nodelay(true).expect("nodelay");
+    let tokio_server = TokioEchoServer::start().expect("tokio echo server");
+    let mut tokio_stream = TcpStream::connect(tokio_server.addr()).expect("connect echo");
+    tokio_stream.set_nodelay(true).expect("nodelay");
     let mut stream = TcpStream::connect(server.addr()).expect("connect echo");
     stream.set_nodelay(true).expect("nodelay");
     let mut scratch = vec![0_u8; MESSAGE.len() * 100];
@@ -125,6 +145,12 @@ fn latency(c: &mut Criterion) {
     benches::plan(&mut group, None, 0);
     group.bench_function("echo", |b| {
         b.iter(|| echo(&mut stream, MESSAGE, &mut scratch).expect("echo"));
+    });
+    group.bench_function("echo_epoll", |b| {
+        b.iter(|| echo(&mut epoll_stream, MESSAGE, &mut scratch).expect("echo"));
+    });
+    group.bench_function("echo_tokio", |b| {
+        b.iter(|| echo(&mut tokio_stream, MESSAGE, &mut scratch).expect("echo"));
     });
     group.bench_function("connect", |b| {
         b.iter(|| greeter.session().expect("connect"));

@@ -198,6 +198,120 @@ impl EchoServer {
     }
 }
 
+/// An echo server driven by `epoll(7)`: one non-blocking socket per
+/// thread, woken by `epoll_wait` and read until `EAGAIN`, as an event-loop
+/// server (tokio, the reference server) does. Not part of the limit; it
+/// tells how much of a server's round trip the readiness model costs.
+#[derive(Debug)]
+pub struct EpollEchoServer {
+    acceptor: Acceptor,
+}
+
+impl EpollEchoServer {
+    /// Starts it on 127.0.0.1:0.
+    pub fn start() -> anyhow::Result<Self> {
+        let acceptor = Acceptor::spawn(false, |stream| {
+            let _ = serve_epoll_echo(stream);
+        })?;
+        Ok(Self { acceptor })
+    }
+
+    /// Where it listens.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.acceptor.addr
+    }
+}
+
+fn serve_epoll_echo(mut stream: TcpStream) -> io::Result<()> {
+    use rustix::event::epoll;
+    stream.set_nonblocking(true)?;
+    let poller = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+    epoll::add(
+        &poller,
+        &stream,
+        epoll::EventData::new_u64(1),
+        epoll::EventFlags::IN | epoll::EventFlags::ET,
+    )?;
+    let mut events = Vec::with_capacity(4);
+    let mut buf = vec![0_u8; 64 * 1024];
+    loop {
+        events.clear();
+        epoll::wait(&poller, rustix::buffer::spare_capacity(&mut events), None)?;
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    // Replies are tiny: the send buffer never fills here.
+                    let mut sent = 0;
+                    while sent < n {
+                        match stream.write(&buf[sent..n]) {
+                            Ok(k) => sent += k,
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                                std::thread::yield_now();
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    if n < buf.len() {
+                        // Short read: drained, as tokio assumes too.
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// An echo server on a tokio multi-thread runtime, each read bounded by a
+/// timeout as the reference server's are: the floor of a tokio server's
+/// round trip. A diagnostic, not a limit.
+#[derive(Debug)]
+pub struct TokioEchoServer {
+    addr: SocketAddr,
+    /// Dropping the runtime stops the server and its threads.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TokioEchoServer {
+    /// Starts it on 127.0.0.1:0 with two worker threads.
+    pub fn start() -> anyhow::Result<Self> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        runtime.spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let mut buf = vec![0_u8; 16 * 1024];
+                    let idle = std::time::Duration::from_secs(300);
+                    while let Ok(Ok(n)) = tokio::time::timeout(idle, stream.read(&mut buf)).await {
+                        if n == 0 || stream.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(Self {
+            addr,
+            _runtime: runtime,
+        })
+    }
+
+    /// Where it listens.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
 /// Sends `message` and reads it back.
 pub fn echo(stream: &mut TcpStream, message: &[u8], scratch: &mut [u8]) -> anyhow::Result<()> {
     stream.write_all(message)?;

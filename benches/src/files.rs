@@ -66,8 +66,9 @@ pub enum Writeback {
 /// The range after which [`Writeback::Early`] starts writeback.
 pub const EARLY_WRITEBACK: u64 = 8 * MIB;
 
-/// Creates `path`, writes `len` bytes from `block` (repeated) and `fsync`s
-/// it: what an upload must do on the disk side (UPLOAD-4).
+/// Creates `path`, writes `len` bytes from `block` (repeated), `fsync`s it
+/// and then its directory: what an upload must do on the disk side for the
+/// same durability as the reference server's `226` (UPLOAD-4).
 pub fn write_and_fsync(
     path: &Path,
     len: u64,
@@ -94,5 +95,7 @@ pub fn write_and_fsync(
             flushed = written;
         }
     }
-    file.sync_all()
+    file.sync_all()?;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    File::open(dir)?.sync_all()
 }

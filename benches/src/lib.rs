@@ -128,3 +128,27 @@ pub fn create_entries(dir: &std::path::Path, count: usize) -> std::io::Result<()
     }
     Ok(())
 }
+
+/// Pins the calling thread to CPU 0, so that the threads and processes it
+/// starts afterwards (servers, echo threads) share one CPU with it; returns
+/// whether it did. `MFTP_BENCH_PIN=0` turns this off.
+///
+/// The latency benchmarks use it because on a VM a wake-up sent to an idle
+/// virtual CPU costs tens of microseconds (the vCPU halted and must be
+/// scheduled again by the host), and whether client and server land on the
+/// same CPU is left to chance: unpinned round trips on the 2-vCPU machine of
+/// the README jump between ~4 µs and ~60 µs from run to run. On one CPU the
+/// figures compare the software paths, which is what the ratio is about.
+#[must_use]
+pub fn pin_to_one_cpu() -> bool {
+    if std::env::var_os("MFTP_BENCH_PIN").is_some_and(|v| v == "0") {
+        return false;
+    }
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(0);
+    let pinned = rustix::thread::sched_setaffinity(None, &set).is_ok();
+    if pinned {
+        println!("latency: client and server pinned to CPU 0 (MFTP_BENCH_PIN=0 to turn off)");
+    }
+    pinned
+}

@@ -109,6 +109,12 @@ const ROWS: &[Row] = &[
         Some(Goal::AtLeast(0.7)),
     ),
     row(
+        "upload 4 KiB vs. disk: write, fsync",
+        "upload/4KiB",
+        "baseline/write_fsync/4KiB",
+        None,
+    ),
+    row(
         "upload 1 GiB vs. disk: write, fsync",
         "upload/1GiB",
         "baseline/write_fsync/1GiB",
@@ -125,6 +131,18 @@ const ROWS: &[Row] = &[
         "roundtrip/size",
         "baseline/echo",
         Some(Goal::AtMost(1.5)),
+    ),
+    row(
+        "`size` round trip vs. epoll echo",
+        "roundtrip/size",
+        "baseline/echo_epoll",
+        None,
+    ),
+    row(
+        "`size` round trip vs. tokio echo",
+        "roundtrip/size",
+        "baseline/echo_tokio",
+        None,
     ),
     row(
         "100 pipelined `size` (per batch)",
