@@ -2,10 +2,26 @@
 //!
 //! Exit status: 0 when every MUST case that ran holds, 1 when one fails, 2
 //! when the server could not be launched or the suite itself failed.
+//!
+//! # Clause attribution
+//!
+//! A case stops at its first failing step, and every step names the clause
+//! its expectation comes from (`CaseResult::failed_clause`), which need not
+//! be one of the case's own. Per clause (see [`clause_status`]):
+//!
+//! - **fail**: some case's failing step checks this clause (**fail-should**
+//!   when that step is the SHOULD check of a SHOULD case);
+//! - **error**: a case covering it hit a harness error;
+//! - **pass**: no failing step checks it and at least one case covering it
+//!   passed;
+//! - **blocked**: every case covering it that ran stopped early at a failing
+//!   step of another clause, so it was not verified (`blocked_by` names
+//!   those clauses);
+//! - **skip**: every case covering it was skipped; **not run**: filtered out.
 
 use crate::case::{CaseResult, Status};
 use crate::spec::{self, Level};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
@@ -47,11 +63,106 @@ pub struct Report {
     pub grade: Grade,
     pub by_level: BTreeMap<String, Counts>,
     pub by_section: BTreeMap<String, BTreeMap<String, Counts>>,
-    /// Per clause: "pass" when all its cases that ran passed.
+    /// Per clause: "fail", "fail-should", "error", "pass", "blocked",
+    /// "skip" or "not run" (see the module docs for the rule).
     pub clauses: BTreeMap<String, String>,
+    /// Failing clauses (status "fail" or "fail-should") in spec order, each
+    /// with the cases whose failing step checks it.
+    pub failing_clauses: Vec<FailingClause>,
+    /// Blocked clause → the failing clauses that stopped its cases.
+    pub blocked_by: BTreeMap<String, Vec<String>>,
     pub cases: Vec<CaseResult>,
     /// Trials of the suite itself (traceability, self-tests).
     pub checks: Vec<CaseResult>,
+}
+
+/// A clause that some case's failing step checks.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FailingClause {
+    pub clause: String,
+    /// "MUST", or "SHOULD" when only SHOULD checks of it fail.
+    pub level: &'static str,
+    /// Names of the cases that stopped at a step checking this clause.
+    pub cases: Vec<String>,
+}
+
+/// Per-clause outcome of a run, by the rule in the module docs.
+pub struct ClauseStatus {
+    /// Clause → status, for every clause of spec.md and every clause a case
+    /// names.
+    pub status: BTreeMap<String, String>,
+    pub failing: Vec<FailingClause>,
+    pub blocked_by: BTreeMap<String, Vec<String>>,
+}
+
+/// Attributes the outcomes of `cases` to clauses.
+#[must_use]
+pub fn clause_status(cases: &[CaseResult]) -> ClauseStatus {
+    let mut failed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut should_failed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut blocked: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut passed = BTreeSet::new();
+    let mut errored = BTreeSet::new();
+    let mut skipped = BTreeSet::new();
+    let mut named: Vec<&str> = Vec::new();
+    for r in cases {
+        named.extend(r.clauses.iter().map(String::as_str));
+        match r.status {
+            Status::Pass => passed.extend(r.clauses.iter().map(String::as_str)),
+            Status::Skip => skipped.extend(r.clauses.iter().map(String::as_str)),
+            Status::Error => errored.extend(r.clauses.iter().map(String::as_str)),
+            Status::Fail => {
+                let at = r.failed_clause.as_deref().unwrap_or(r.id.as_str());
+                named.push(at);
+                let list = if r.level == Level::Should && at == r.id {
+                    &mut should_failed
+                } else {
+                    &mut failed
+                };
+                list.entry(at).or_default().push(r.name.as_str());
+                for c in r.clauses.iter().filter(|c| c.as_str() != at) {
+                    blocked.entry(c.as_str()).or_default().insert(at);
+                }
+            }
+        }
+    }
+    // Spec order first, then any other name a case used.
+    let mut order: Vec<&str> = spec::clauses().iter().map(|c| c.id.as_str()).collect();
+    for n in named {
+        if !order.contains(&n) {
+            order.push(n);
+        }
+    }
+    let mut out = ClauseStatus {
+        status: BTreeMap::new(),
+        failing: Vec::new(),
+        blocked_by: BTreeMap::new(),
+    };
+    for c in order {
+        let s = if let Some(in_cases) = failed.get(c).or_else(|| should_failed.get(c)) {
+            let must = failed.contains_key(c);
+            out.failing.push(FailingClause {
+                clause: c.into(),
+                level: if must { "MUST" } else { "SHOULD" },
+                cases: in_cases.iter().map(|n| (*n).to_string()).collect(),
+            });
+            if must { "fail" } else { "fail-should" }
+        } else if errored.contains(c) {
+            "error"
+        } else if passed.contains(c) {
+            "pass"
+        } else if let Some(by) = blocked.get(c) {
+            out.blocked_by
+                .insert(c.into(), by.iter().map(|b| (*b).to_string()).collect());
+            "blocked"
+        } else if skipped.contains(c) {
+            "skip"
+        } else {
+            "not run"
+        };
+        out.status.insert(c.into(), s.into());
+    }
+    out
 }
 
 #[derive(serde::Serialize)]
@@ -77,7 +188,6 @@ pub fn build(
 ) -> Report {
     let mut by_level: BTreeMap<String, Counts> = BTreeMap::new();
     let mut by_section: BTreeMap<String, BTreeMap<String, Counts>> = BTreeMap::new();
-    let mut clause_status: BTreeMap<String, String> = BTreeMap::new();
     for r in &cases {
         by_level
             .entry(r.level.as_str().into())
@@ -89,30 +199,8 @@ pub fn build(
             .entry(r.level.as_str().into())
             .or_default()
             .add(&r.status);
-        for c in &r.clauses {
-            let s = match r.status {
-                Status::Pass => "pass",
-                Status::Fail => "fail",
-                Status::Skip => "skip",
-                Status::Error => "error",
-            };
-            let e = clause_status.entry(c.clone()).or_insert_with(|| s.into());
-            let rank = |x: &str| match x {
-                "error" => 3,
-                "fail" => 2,
-                "pass" => 1,
-                _ => 0,
-            };
-            if rank(s) > rank(e) {
-                *e = s.into();
-            }
-        }
     }
-    for c in spec::clauses() {
-        clause_status
-            .entry(c.id.clone())
-            .or_insert_with(|| "not run".into());
-    }
+    let clauses = clause_status(&cases);
     let count = |lvl: Level, pass: bool| {
         cases
             .iter()
@@ -166,7 +254,9 @@ pub fn build(
         },
         by_level,
         by_section,
-        clauses: clause_status,
+        clauses: clauses.status,
+        failing_clauses: clauses.failing,
+        blocked_by: clauses.blocked_by,
         cases,
         checks,
     }
@@ -196,10 +286,11 @@ pub fn summary(r: &Report) -> String {
             "\nTHE SERVER COULD NOT BE LAUNCHED, nothing was graded:\n{e}"
         );
     }
+    clause_lists(&mut s, r);
     let _ = writeln!(
         s,
-        "{:<34} {:>22} {:>22}",
-        "section", "MUST pass/fail/skip", "SHOULD pass/fail/skip"
+        "\n{:<34} {:>22} {:>22}",
+        "cases by section", "MUST pass/fail/skip", "SHOULD pass/fail/skip"
     );
     let cell = |c: Option<&Counts>| {
         c.map_or_else(
@@ -237,7 +328,7 @@ pub fn summary(r: &Report) -> String {
         .filter(|c| matches!(c.status, Status::Fail | Status::Error))
         .collect();
     if !failed.is_empty() {
-        let _ = writeln!(s, "\nfailed:");
+        let _ = writeln!(s, "\nfailed cases  [the clause of the failing step]:");
         for c in failed {
             let _ = writeln!(
                 s,
@@ -270,6 +361,57 @@ pub fn summary(r: &Report) -> String {
         r.duration_s
     );
     s
+}
+
+/// The failing clauses (attributed), then the blocked ones.
+fn clause_lists(s: &mut String, r: &Report) {
+    if !r.failing_clauses.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nFAILING clauses ({}): a failing step checks the clause",
+            r.failing_clauses.len()
+        );
+        for f in &r.failing_clauses {
+            let mut ids: Vec<&str> = Vec::new();
+            for name in &f.cases {
+                let id = name.split(' ').next().unwrap_or("");
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            let n = f.cases.len();
+            let more = if ids.len() > 8 { ", …" } else { "" };
+            ids.truncate(8);
+            let _ = writeln!(
+                s,
+                "  {:<11} {:<6} in {n} case{}: {}{more}",
+                f.clause,
+                f.level,
+                if n == 1 { "" } else { "s" },
+                ids.join(", ")
+            );
+        }
+    }
+    if !r.blocked_by.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nBLOCKED clauses ({}): not verified, every case checking them stopped at a failing clause first",
+            r.blocked_by.len()
+        );
+        let order = r
+            .clauses
+            .keys()
+            .filter(|c| r.blocked_by.contains_key(*c))
+            .map(|c| {
+                let at = spec::clauses().iter().position(|x| &x.id == c);
+                (at.unwrap_or(usize::MAX), c)
+            });
+        let mut order: Vec<(usize, &String)> = order.collect();
+        order.sort();
+        for (_, c) in order {
+            let _ = writeln!(s, "  {c:<11} by {}", r.blocked_by[c].join(", "));
+        }
+    }
 }
 
 /// Writes the JSON report.
