@@ -25,12 +25,14 @@
 //! - `baseline/readdir_10000`: reading and sorting a 10,000-entry directory
 //!   locally, the least work an `ls` of it needs.
 //!
-//! The latency benchmarks (`echo*`, `connect`) run pinned to one CPU, as
-//! `roundtrip` does; see `benches::pin_to_one_cpu`.
+//! The latency benchmarks (`echo*`, `connect`) and transfers up to 1 MiB run
+//! pinned to one CPU, as `roundtrip` and small transfers do; see
+//! `benches::pin_to_one_cpu`.
 
 use std::fs::File;
 use std::hint::black_box;
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
@@ -48,20 +50,50 @@ fn transfers(c: &mut Criterion) {
         .prefix("mftp-bench-baseline-")
         .tempdir()
         .expect("temp dir");
-    let source = dir.path().join("source.bin");
-    files::create_random(&source, GIB).expect("create the 1 GiB source");
-    let server = BaselineServer::start(&source).expect("baseline server");
+    // One file per size, as in the server's root for `download`.
+    let paths: Vec<PathBuf> = TRANSFER_SIZES
+        .iter()
+        .map(|&bytes| {
+            let path = dir.path().join(format!("{}.bin", files::label(bytes)));
+            files::create_random(&path, bytes).expect("create a source file");
+            path
+        })
+        .collect();
+    let sources: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let source = dir.path().join("upload-source.bin");
+    files::create_random(&source, GIB).expect("create the 1 GiB upload source");
+    let server = BaselineServer::start(&sources).expect("baseline server");
     let mut client = BaselineClient::connect(server.addr()).expect("connect baseline");
+    // Small transfers on one CPU, like `download` and `upload`: the server
+    // threads are started pinned and stay so.
+    let pinned_server = {
+        let _pin = benches::pin_to_one_cpu();
+        BaselineServer::start(&sources).expect("baseline server")
+    };
+    let mut pinned_client =
+        BaselineClient::connect(pinned_server.addr()).expect("connect baseline");
     let file = File::open(&source).expect("open source");
 
     let mut group = c.benchmark_group("baseline");
     for bytes in TRANSFER_SIZES {
+        let pin = (bytes <= benches::PIN_UP_TO).then(benches::pin_to_one_cpu);
+        let client = if pin.is_some() {
+            &mut pinned_client
+        } else {
+            &mut client
+        };
         benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
         group.bench_function(BenchmarkId::new("download", files::label(bytes)), |b| {
             b.iter(|| client.download(bytes).expect("baseline download"));
         });
     }
     for bytes in TRANSFER_SIZES {
+        let pin = (bytes <= benches::PIN_UP_TO).then(benches::pin_to_one_cpu);
+        let client = if pin.is_some() {
+            &mut pinned_client
+        } else {
+            &mut client
+        };
         benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
         group.bench_function(BenchmarkId::new("upload", files::label(bytes)), |b| {
             b.iter(|| client.upload(&file, bytes).expect("baseline upload"));
@@ -127,7 +159,7 @@ fn transfers(c: &mut Criterion) {
 
 fn latency(c: &mut Criterion) {
     // Before any thread or server of this group starts: they inherit it.
-    let _ = benches::pin_to_one_cpu();
+    let _pin = benches::pin_to_one_cpu();
     let server = EchoServer::start().expect("echo server");
     let greeter = Greeter::start().expect("greeter");
     let epoll_server = EpollEchoServer::start().expect("epoll echo server");

@@ -16,7 +16,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 fn roundtrip(c: &mut Criterion) {
     // Before the server starts: it inherits the CPU, as the echo servers of
     // `baseline` do.
-    let _ = benches::pin_to_one_cpu();
+    let _pin = benches::pin_to_one_cpu();
     let server = Server::start(&[]).expect("start the reference server");
     files::create_random(&server.root().join("f.bin"), MIB).expect("create file");
     let file = name("f.bin");

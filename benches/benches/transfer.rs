@@ -1,8 +1,10 @@
 //! `download` and `upload` of 4 KiB, 1 MiB, 64 MiB and 1 GiB over one open
 //! connection to the reference server.
 //!
-//! Each direction gets a fresh server, so that the peak RSS recorded after
-//! the 1 GiB transfer (`VmHWM`) is that direction's alone. Uploads are timed
+//! Each direction gets fresh servers, so that the peak RSS recorded after
+//! the 1 GiB transfer (`VmHWM`) is that direction's alone. Transfers up to
+//! 1 MiB run on a second server, pinned with the client to one CPU (see
+//! `benches::pin_to_one_cpu`). Uploads are timed
 //! from the command to the `226`, which the server sends only after it has
 //! `fsync`ed the file (UPLOAD-4); the `rm` that makes room for the next
 //! iteration is not timed.
@@ -32,16 +34,40 @@ fn record_peak(server: &Server, key: &str, what: &str) {
     .expect("record memory");
 }
 
+/// Two servers: one pinned to CPU 0 for transfers up to 1 MiB (see
+/// `benches::pin_to_one_cpu`), one free for the large ones, whose peak RSS
+/// is the figure recorded.
+fn servers() -> (Server, Server) {
+    let pinned = {
+        let _pin = benches::pin_to_one_cpu();
+        Server::start(&[]).expect("start the reference server")
+    };
+    let free = Server::start(&[]).expect("start the reference server");
+    (pinned, free)
+}
+
 fn download(c: &mut Criterion) {
-    let server = Server::start(&[]).expect("start the reference server");
+    let (pinned, server) = servers();
     for bytes in TRANSFER_SIZES {
+        let server = if bytes <= benches::PIN_UP_TO {
+            &pinned
+        } else {
+            &server
+        };
         let path = server.root().join(format!("{}.bin", files::label(bytes)));
         files::create_random(&path, bytes).expect("create download file");
     }
+    let mut pinned_client = Client::connect(pinned.addr()).expect("connect");
     let mut client = Client::connect(server.addr()).expect("connect");
 
     let mut group = c.benchmark_group("download");
     for bytes in TRANSFER_SIZES {
+        let pin = (bytes <= benches::PIN_UP_TO).then(benches::pin_to_one_cpu);
+        let client = if pin.is_some() {
+            &mut pinned_client
+        } else {
+            &mut client
+        };
         let file = name(&format!("{}.bin", files::label(bytes)));
         benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
         group.bench_function(BenchmarkId::from_parameter(files::label(bytes)), |b| {
@@ -52,7 +78,11 @@ fn download(c: &mut Criterion) {
         });
     }
     group.finish();
-    record_peak(&server, "download_1GiB", "downloads up to 1 GiB (sendfile)");
+    record_peak(
+        &server,
+        "download_1GiB",
+        "64 MiB and 1 GiB downloads (sendfile)",
+    );
 }
 
 fn upload(c: &mut Criterion) {
@@ -60,7 +90,7 @@ fn upload(c: &mut Criterion) {
         "upload: every figure includes the server's fsync of the file and its directory \
          before it answers 226 (spec.md UPLOAD-4)"
     );
-    let server = Server::start(&[]).expect("start the reference server");
+    let (pinned, server) = servers();
     let local = tempfile::Builder::new()
         .prefix("mftp-bench-upload-")
         .tempdir()
@@ -68,10 +98,17 @@ fn upload(c: &mut Criterion) {
     let source_path = local.path().join("source.bin");
     files::create_random(&source_path, GIB).expect("create upload source");
     let source = File::open(&source_path).expect("open upload source");
+    let mut pinned_client = Client::connect(pinned.addr()).expect("connect");
     let mut client = Client::connect(server.addr()).expect("connect");
 
     let mut group = c.benchmark_group("upload");
     for bytes in TRANSFER_SIZES {
+        let pin = (bytes <= benches::PIN_UP_TO).then(benches::pin_to_one_cpu);
+        let client = if pin.is_some() {
+            &mut pinned_client
+        } else {
+            &mut client
+        };
         let target = name(&format!("up-{}.bin", files::label(bytes)));
         benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
         group.bench_function(BenchmarkId::from_parameter(files::label(bytes)), |b| {
@@ -88,7 +125,11 @@ fn upload(c: &mut Criterion) {
         });
     }
     group.finish();
-    record_peak(&server, "upload_1GiB", "uploads up to 1 GiB (incl. fsync)");
+    record_peak(
+        &server,
+        "upload_1GiB",
+        "64 MiB and 1 GiB uploads (incl. fsync)",
+    );
 }
 
 criterion_group!(transfer, download, upload);

@@ -6,7 +6,7 @@
 //! sides of the ratio:
 //!
 //! ```text
-//! client: 'D' <u64 LE n>        server: n bytes of the source file (sendfile)
+//! client: 'D' <u64 LE n>        server: n bytes of a source file (sendfile)
 //! client: 'U' <u64 LE n> <n bytes>   server: 1 byte once all n arrived
 //! ```
 //!
@@ -86,12 +86,19 @@ pub struct BaselineServer {
 }
 
 impl BaselineServer {
-    /// Serves downloads from `source` (at most its length per request).
-    pub fn start(source: &Path) -> anyhow::Result<Self> {
-        let source =
-            Arc::new(File::open(source).with_context(|| format!("open {}", source.display()))?);
+    /// Serves downloads from `sources`: a request for `n` bytes is served
+    /// from the smallest file of at least `n` bytes. Give it one file per
+    /// transfer size, as the server's root has.
+    pub fn start(sources: &[&Path]) -> anyhow::Result<Self> {
+        let mut files = Vec::new();
+        for path in sources {
+            let file = File::open(path).with_context(|| format!("open {}", path.display()))?;
+            files.push((file.metadata()?.len(), file));
+        }
+        files.sort_by_key(|(len, _)| *len);
+        let files = Arc::new(files);
         let acceptor = Acceptor::spawn(false, move |stream| {
-            let _ = serve_raw(stream, &source);
+            let _ = serve_raw(stream, &files);
         })?;
         Ok(Self { acceptor })
     }
@@ -103,7 +110,7 @@ impl BaselineServer {
     }
 }
 
-fn serve_raw(mut stream: TcpStream, source: &File) -> io::Result<()> {
+fn serve_raw(mut stream: TcpStream, sources: &[(u64, File)]) -> io::Result<()> {
     let mut scratch = vec![0_u8; CHUNK];
     let mut header = [0_u8; 9];
     loop {
@@ -114,7 +121,12 @@ fn serve_raw(mut stream: TcpStream, source: &File) -> io::Result<()> {
         }
         let len = u64::from_le_bytes(header[1..].try_into().expect("8 bytes"));
         match header[0] {
-            b'D' => send_file(&stream, source, len)?,
+            b'D' => {
+                let Some((_, source)) = sources.iter().find(|(size, _)| *size >= len) else {
+                    return Ok(());
+                };
+                send_file(&stream, source, len)?;
+            }
             b'U' => {
                 recv_discard(&mut stream, len, &mut scratch)?;
                 stream.write_all(b"k")?;

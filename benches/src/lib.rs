@@ -129,26 +129,56 @@ pub fn create_entries(dir: &std::path::Path, count: usize) -> std::io::Result<()
     Ok(())
 }
 
-/// Pins the calling thread to CPU 0, so that the threads and processes it
-/// starts afterwards (servers, echo threads) share one CPU with it; returns
-/// whether it did. `MFTP_BENCH_PIN=0` turns this off.
+/// Transfers up to this size, and all latency benchmarks, run pinned to one
+/// CPU (see [`pin_to_one_cpu`]); larger transfers use every CPU.
+pub const PIN_UP_TO: u64 = files::MIB;
+
+/// Pins the calling thread to CPU 0 until the guard drops, so that the
+/// threads and processes it starts meanwhile (servers, echo threads) share
+/// one CPU with it for their whole life. `MFTP_BENCH_PIN=0` turns this off.
 ///
-/// The latency benchmarks use it because on a VM a wake-up sent to an idle
-/// virtual CPU costs tens of microseconds (the vCPU halted and must be
-/// scheduled again by the host), and whether client and server land on the
-/// same CPU is left to chance: unpinned round trips on the 2-vCPU machine of
-/// the README jump between ~4 µs and ~60 µs from run to run. On one CPU the
-/// figures compare the software paths, which is what the ratio is about.
-#[must_use]
-pub fn pin_to_one_cpu() -> bool {
+/// The latency benchmarks and small transfers use it because on a VM a
+/// wake-up sent to an idle virtual CPU costs tens of microseconds (the vCPU
+/// halted and the host must run it again), and whether client and server
+/// land on the same CPU is left to chance: unpinned round trips on the
+/// 2-vCPU machine of the README jump between ~4 µs and ~50 µs from run to
+/// run. On one CPU both sides of a ratio compare software paths.
+#[must_use = "the pin lasts as long as the guard"]
+pub fn pin_to_one_cpu() -> Pin {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static TOLD: AtomicBool = AtomicBool::new(false);
     if std::env::var_os("MFTP_BENCH_PIN").is_some_and(|v| v == "0") {
-        return false;
+        return Pin { previous: None };
     }
+    let Ok(previous) = rustix::thread::sched_getaffinity(None) else {
+        return Pin { previous: None };
+    };
     let mut set = rustix::thread::CpuSet::new();
     set.set(0);
-    let pinned = rustix::thread::sched_setaffinity(None, &set).is_ok();
-    if pinned {
-        println!("latency: client and server pinned to CPU 0 (MFTP_BENCH_PIN=0 to turn off)");
+    if rustix::thread::sched_setaffinity(None, &set).is_err() {
+        return Pin { previous: None };
     }
-    pinned
+    if !TOLD.swap(true, Ordering::Relaxed) {
+        println!(
+            "pinning: latency benchmarks and transfers up to 1 MiB run client and server \
+             on CPU 0 (MFTP_BENCH_PIN=0 turns this off)"
+        );
+    }
+    Pin {
+        previous: Some(previous),
+    }
+}
+
+/// Restores the thread's CPU affinity on drop; see [`pin_to_one_cpu`].
+#[derive(Debug)]
+pub struct Pin {
+    previous: Option<rustix::thread::CpuSet>,
+}
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        if let Some(previous) = &self.previous {
+            let _ = rustix::thread::sched_setaffinity(None, previous);
+        }
+    }
 }
