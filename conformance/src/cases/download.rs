@@ -1,6 +1,6 @@
 //! `download` (section 8).
 
-use super::{big, download, random};
+use super::{big, count_is, download, random, rejected, size_is};
 use crate::case::{Case, Ctx, fixture};
 use crate::fail::{Fail, ensure};
 
@@ -98,13 +98,15 @@ fn back_to_commands(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut c = ctx.conn()?;
     download(&mut c, "a.txt", fixture::A_TXT, "DOWNLOAD-2")?;
     c.cmd("size a.txt")?;
-    c.expect_size(5)?;
-    // The next command in the same write as the download.
+    size_is(&mut c, 5, "DOWNLOAD-2")?;
+    // The next commands in the same write as the download: the first reply
+    // depends on several lines in one segment being several commands
+    // (PIPE-1); the ones after the data on DOWNLOAD-2.
     c.send(b"download a.txt\nsize a.txt\ndownload zero.bin\nconnme\n")?;
-    c.expect_count(150, 5, "DOWNLOAD-2")?;
-    c.expect_data(fixture::A_TXT, "DOWNLOAD-2")?;
-    c.expect_size(5)?;
-    c.expect_count(150, 0, "DOWNLOAD-2")?;
+    count_is(&mut c, 150, 5, "PIPE-1", "DOWNLOAD-1")?;
+    c.expect_data(fixture::A_TXT, "DOWNLOAD-1")?;
+    size_is(&mut c, 5, "DOWNLOAD-2")?;
+    count_is(&mut c, 150, 0, "DOWNLOAD-2", "DOWNLOAD-1")?;
     c.expect_greeting("DOWNLOAD-2")?;
     Ok(())
 }
@@ -112,17 +114,17 @@ fn back_to_commands(ctx: &mut Ctx) -> Result<(), Fail> {
 fn errors(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    for (l, code) in [
-        ("download nope", 550),
-        ("download docs/nope", 550),
-        ("download docs", 551),
-        ("download empty", 551),
-        ("download ../outside/secret.txt", 553),
-        ("download /a.txt", 553),
+    // Then connme: no data may follow an error. A name that breaks a rule
+    // gets 553 from every command: those rows are the name rule's.
+    for (l, code, clause) in [
+        ("download nope", 550, "DOWNLOAD-3"),
+        ("download docs/nope", 550, "DOWNLOAD-3"),
+        ("download docs", 551, "DOWNLOAD-3"),
+        ("download empty", 551, "DOWNLOAD-3"),
+        ("download ../outside/secret.txt", 553, "NAME-4"),
+        ("download /a.txt", 553, "NAME-3"),
     ] {
-        c.send(format!("{l}\nconnme\n").as_bytes())?;
-        c.expect(code, "DOWNLOAD-3")?;
-        c.expect_greeting("DOWNLOAD-3")?;
+        rejected(&mut c, l, code, clause, "DOWNLOAD-3")?;
     }
     Ok(())
 }

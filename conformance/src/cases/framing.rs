@@ -1,9 +1,9 @@
 //! Line framing: CR LF, segmentation, line length, empty lines, reply
 //! syntax (section 2).
 
-use super::{steps, upload};
+use super::{count_is, size_is, steps, stored, upload};
 use crate::case::{Case, Ctx, fixture};
-use crate::fail::{Fail, ensure};
+use crate::fail::Fail;
 use crate::spec::Level;
 use crate::transcript::Event;
 use std::time::Duration;
@@ -67,31 +67,27 @@ pub fn cases() -> Vec<Case> {
 fn crlf(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    c.send(b"ls\r\n")?;
-    c.expect_listing(fixture::ROOT_LISTING, "FRAME-2")?;
+    // A one-entry listing: its order and `/` are LS-2/LS-3's business.
+    c.send(b"ls docs\r\n")?;
+    c.expect_listing(&["readme.md"], "FRAME-2")?;
     c.send(b"size a.txt\r\n")?;
-    c.expect_size(5)?;
+    size_is(&mut c, 5, "FRAME-2")?;
     c.send(b"download a.txt\r\n")?;
-    c.expect_count(150, 5, "FRAME-2")?;
-    c.expect_data(fixture::A_TXT, "FRAME-2")?;
+    count_is(&mut c, 150, 5, "FRAME-2", "DOWNLOAD-1")?;
+    c.expect_data(fixture::A_TXT, "DOWNLOAD-1")?;
     c.send(b"upload 3 crlf.txt\r\n")?;
-    c.expect_count(150, 3, "FRAME-2")?;
+    count_is(&mut c, 150, 3, "FRAME-2", "UPLOAD-3")?;
     c.send_data(b"a\r\n")?;
-    c.expect_count(226, 3, "FRAME-2")?;
-    ensure(
-        ctx.read("crlf.txt").as_deref() == Some(b"a\r\n".as_slice()),
-        "FRAME-2",
-        "a file `crlf.txt` (no CR in its name) holding the 3 bytes sent",
-        format!(
-            "root holds {:?}",
-            ctx.root_tree().keys().collect::<Vec<_>>()
-        ),
-    )?;
+    count_is(&mut c, 226, 3, "FRAME-2", "UPLOAD-3")?;
+    // Stored as `crlf.txt`, not `crlf.txt\r`.
+    stored(ctx, "crlf.txt", b"a\r\n", "FRAME-2")?;
     c.send(b"size crlf.txt\n")?;
-    c.expect_size(3)?;
-    // Only one CR is removed: the name is "a.txt\r", which NAME-5 forbids.
-    c.send(b"size a.txt\r\r\n")?;
-    c.expect(553, "FRAME-2")?;
+    size_is(&mut c, 3, "FRAME-2")?;
+    // Only one CR is removed: the verb is "connme\r", not a verb (CMD-2).
+    // (A CR left in an argument would be stripped along with it by a server
+    // that trims arguments, which is CMD-5's business.)
+    c.send(b"connme\r\r\n")?;
+    c.expect(500, "FRAME-2")?;
     c.send(b"connme\r\n")?;
     c.expect_greeting("FRAME-2")?;
     Ok(())
@@ -101,15 +97,17 @@ fn slow_client(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
     let pause = Duration::from_millis(2);
-    c.send_slowly(b"size a.txt\r\n", pause)?;
-    c.expect_size(5)?;
+    // LF alone: CR LF is FRAME-2's business.
+    c.send_slowly(b"size a.txt\n", pause)?;
+    size_is(&mut c, 5, "FRAME-3")?;
     c.send_slowly(b"upload 4 slow.txt\n", pause)?;
-    c.expect_count(150, 4, "FRAME-3")?;
+    count_is(&mut c, 150, 4, "FRAME-3", "UPLOAD-3")?;
     c.send_data_slowly(b"a\nb\n", pause)?;
-    c.expect_count(226, 4, "FRAME-3")?;
+    count_is(&mut c, 226, 4, "FRAME-3", "UPLOAD-3")?;
+    stored(ctx, "slow.txt", b"a\nb\n", "FRAME-3")?;
     c.send_slowly(b"download slow.txt\n", pause)?;
-    c.expect_count(150, 4, "FRAME-3")?;
-    c.expect_data(b"a\nb\n", "FRAME-3")?;
+    count_is(&mut c, 150, 4, "FRAME-3", "DOWNLOAD-1")?;
+    c.expect_data(b"a\nb\n", "DOWNLOAD-1")?;
     upload(&mut c, "fast.txt", b"ok", "FRAME-3")
 }
 
@@ -129,7 +127,7 @@ fn line_4096(ctx: &mut Ctx) -> Result<(), Fail> {
     c.send(&l)?;
     c.expect(553, "FRAME-4")?;
     c.cmd("size a.txt")?;
-    c.expect_size(5).map(|_| ())
+    size_is(&mut c, 5, "FRAME-4")
 }
 
 fn line_too_long(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -150,7 +148,7 @@ fn line_too_long(ctx: &mut Ctx) -> Result<(), Fail> {
     c.expect_closed("FRAME-4")?;
     let mut c = ctx.conn()?;
     c.cmd("size a.txt")?;
-    c.expect_size(5).map(|_| ())
+    size_is(&mut c, 5, "FRAME-4")
 }
 
 fn empty_line(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -169,10 +167,10 @@ fn reply_syntax(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut c = ctx.conn()?;
     c.cmd("connme")?;
     c.expect_greeting("FRAME-6")?;
-    c.cmd("ls")?;
-    c.expect_listing(fixture::ROOT_LISTING, "FRAME-6")?;
+    c.cmd("ls docs")?;
+    c.expect_listing(&["readme.md"], "FRAME-6")?;
     c.cmd("size a.txt")?;
-    c.expect_size(5)?;
+    size_is(&mut c, 5, "FRAME-6")?;
     upload(&mut c, "r.txt", b"r", "FRAME-6")?;
     steps(
         &mut c,

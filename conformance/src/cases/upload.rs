@@ -1,6 +1,6 @@
 //! `upload` (section 9).
 
-use super::{big, download, random, upload};
+use super::{absent, big, count_is, download, random, rejected, size_is, upload};
 use crate::case::{Case, Ctx, fixture, tree_diff};
 use crate::fail::{Fail, ensure};
 use crate::wire::Reply;
@@ -109,6 +109,7 @@ pub fn cases() -> Vec<Case> {
 
 fn malformed(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
+    let before = ctx.root_tree();
     let mut c = ctx.conn()?;
     for arg in [
         "five x.txt",
@@ -130,8 +131,8 @@ fn malformed(ctx: &mut Ctx) -> Result<(), Fail> {
         c.expect(501, "UPLOAD-1")?;
         c.expect_greeting("PIPE-2")?;
     }
-    c.cmd("ls")?;
-    c.expect_listing(fixture::ROOT_LISTING, "UPLOAD-1")
+    // Nothing was created: seen on disk, not through another command.
+    ctx.expect_root(&before, "UPLOAD-1")
 }
 
 fn leading_zeros(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -143,9 +144,9 @@ fn leading_zeros(ctx: &mut Ctx) -> Result<(), Fail> {
         ("00", "nothing.txt", b""),
     ] {
         c.cmd(&format!("upload {field} {name}"))?;
-        c.expect_count(150, data.len() as u64, "UPLOAD-3")?;
+        count_is(&mut c, 150, data.len() as u64, "UPLOAD-1", "UPLOAD-3")?;
         c.send_data(data)?;
-        c.expect_count(226, data.len() as u64, "UPLOAD-3")?;
+        count_is(&mut c, 226, data.len() as u64, "UPLOAD-3", "UPLOAD-3")?;
         ensure(
             ctx.read(name).as_deref() == Some(data),
             "UPLOAD-4",
@@ -183,7 +184,7 @@ fn order(ctx: &mut Ctx) -> Result<(), Fail> {
 fn huge_existing(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    c.send(b"upload 9223372036854775807 a.txt\nconnme\n")?;
+    c.cmd("upload 9223372036854775807 a.txt")?;
     c.expect_one_of(&[
         (554, "UPLOAD-5"),
         (
@@ -191,6 +192,7 @@ fn huge_existing(ctx: &mut Ctx) -> Result<(), Fail> {
             "LIMIT-4: a server-chosen upload limit, checked before existence",
         ),
     ])?;
+    c.cmd("connme")?;
     c.expect_greeting("UPLOAD-2")?;
     Ok(())
 }
@@ -232,8 +234,14 @@ fn visible(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut a = ctx.conn()?;
     let mut b = ctx.conn()?;
     upload(&mut a, "vis.txt", b"now visible", "UPLOAD-4")?;
+    ensure(
+        ctx.read("vis.txt").as_deref() == Some(b"now visible".as_slice()),
+        "UPLOAD-4",
+        "vis.txt on disk with the uploaded bytes",
+        format!("{:?}", ctx.read("vis.txt")),
+    )?;
     b.cmd("size vis.txt")?;
-    b.expect_size(11)?;
+    size_is(&mut b, 11, "UPLOAD-4")?;
     download(&mut b, "vis.txt", b"now visible", "UPLOAD-4")?;
     b.cmd("ls")?;
     b.expect_listing(
@@ -247,12 +255,6 @@ fn visible(ctx: &mut Ctx) -> Result<(), Fail> {
             "zero.bin",
         ],
         "UPLOAD-4",
-    )?;
-    ensure(
-        ctx.read("vis.txt").as_deref() == Some(b"now visible".as_slice()),
-        "UPLOAD-4",
-        "vis.txt on disk with the uploaded bytes",
-        format!("{:?}", ctx.read("vis.txt")),
     )
 }
 
@@ -284,7 +286,7 @@ fn huge(ctx: &mut Ctx) -> Result<(), Fail> {
         ),
     )?;
     c.cmd("size big.bin")?;
-    c.expect_size(64 << 20).map(|_| ())
+    size_is(&mut c, 64 << 20, "UPLOAD-4")
 }
 
 fn never_replaces(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -306,9 +308,13 @@ fn never_replaces(ctx: &mut Ctx) -> Result<(), Fail> {
         "lnkdir",
         "zero.bin",
     ] {
-        c.send(format!("upload 3 {name}\nconnme\n").as_bytes())?;
-        c.expect(554, "UPLOAD-5")?;
-        c.expect_greeting("UPLOAD-2")?;
+        rejected(
+            &mut c,
+            &format!("upload 3 {name}"),
+            554,
+            "UPLOAD-5",
+            "UPLOAD-2",
+        )?;
     }
     ctx.expect_root(&before, "UPLOAD-5")
 }
@@ -416,15 +422,12 @@ fn invisible(ctx: &mut Ctx) -> Result<(), Fail> {
     // after the server has had the 500 bytes for as long as `b` takes.
     b.cmd("ls")?;
     b.expect_listing(fixture::ROOT_LISTING, "UPLOAD-6")?;
-    b.cmd("size wip.bin")?;
-    b.expect(550, "UPLOAD-6")?;
-    b.cmd("download wip.bin")?;
-    b.expect(550, "UPLOAD-6")?;
+    absent(&mut b, "size wip.bin", "UPLOAD-6")?;
+    absent(&mut b, "download wip.bin", "UPLOAD-6")?;
     a.send_data(&data[500..])?;
     a.expect_count(226, 1000, "UPLOAD-3")?;
     b.cmd("size wip.bin")?;
-    b.expect_size(1000)?;
-    Ok(())
+    size_is(&mut b, 1000, "UPLOAD-4")
 }
 
 fn disconnect(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -450,11 +453,8 @@ fn disconnect(ctx: &mut Ctx) -> Result<(), Fail> {
             ..f
         }
     })?;
-    d.cmd("ls")?;
-    d.expect_listing(fixture::ROOT_LISTING, "UPLOAD-6")?;
     for n in ["gone.bin", "gone2.bin", "gone3.bin"] {
-        d.cmd(&format!("size {n}"))?;
-        d.expect(550, "UPLOAD-6")?;
+        absent(&mut d, &format!("size {n}"), "UPLOAD-6")?;
     }
     Ok(())
 }
