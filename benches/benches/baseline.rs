@@ -25,8 +25,8 @@
 //! - `baseline/readdir_10000`: reading and sorting a 10,000-entry directory
 //!   locally, the least work an `ls` of it needs.
 //!
-//! The latency benchmarks (`echo*`, `connect`) and transfers up to 1 MiB run
-//! pinned to one CPU, as `roundtrip` and small transfers do; see
+//! The latency benchmarks (`echo*`, `connect`) and the 4 KiB transfers run
+//! pinned to one CPU, as `roundtrip` and `download/4KiB` do; see
 //! `benches::pin_to_one_cpu`.
 
 use std::fs::File;

@@ -2,8 +2,8 @@
 //! connection to the reference server.
 //!
 //! Each direction gets fresh servers, so that the peak RSS recorded after
-//! the 1 GiB transfer (`VmHWM`) is that direction's alone. Transfers up to
-//! 1 MiB run on a second server, pinned with the client to one CPU (see
+//! the 1 GiB transfer (`VmHWM`) is that direction's alone. 4 KiB transfers
+//! run on a second server, pinned with the client to one CPU (see
 //! `benches::pin_to_one_cpu`). Uploads are timed
 //! from the command to the `226`, which the server sends only after it has
 //! `fsync`ed the file (UPLOAD-4); the `rm` that makes room for the next
@@ -34,7 +34,7 @@ fn record_peak(server: &Server, key: &str, what: &str) {
     .expect("record memory");
 }
 
-/// Two servers: one pinned to CPU 0 for transfers up to 1 MiB (see
+/// Two servers: one pinned to CPU 0 for the 4 KiB transfers (see
 /// `benches::pin_to_one_cpu`), one free for the large ones, whose peak RSS
 /// is the figure recorded.
 fn servers() -> (Server, Server) {

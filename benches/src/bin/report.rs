@@ -268,7 +268,14 @@ fn main() {
                     }
                     None => "",
                 };
-                (f.show(), b.show(), format!("{ratio:.2}"), result)
+                // Three decimals where a goal is judged, so that 0.695
+                // does not print as a failing 0.70.
+                let ratio_text = if row.goal.is_some() {
+                    format!("{ratio:.3}")
+                } else {
+                    format!("{ratio:.2}")
+                };
+                (f.show(), b.show(), ratio_text, result)
             }
             _ => (
                 figure
