@@ -18,8 +18,6 @@ use crate::shutdown::Shutdown;
 
 /// How much is read from the socket at once while waiting for a command.
 const COMMAND_READ: usize = 16 * 1024;
-/// How much upload data is read from the socket at once.
-const DATA_READ: usize = 256 * 1024;
 /// The most bytes handed to one `sendfile` call.
 const SENDFILE_CHUNK: usize = 8 * 1024 * 1024;
 
@@ -66,13 +64,13 @@ pub enum DataError {
 #[derive(Debug)]
 pub struct Connection {
     stream: TcpStream,
-    /// Bytes received but not yet used; `input[start..]` is pending.
-    input: Vec<u8>,
+    /// Bytes received; `input[start..end]` are not used yet. Fixed size:
+    /// larger than a command line (FRAME-4), so a line always fits.
+    input: Box<[u8]>,
     start: usize,
+    end: usize,
     /// Replies queued but not yet written.
     output: Vec<u8>,
-    /// Reused for upload data, allocated on first use.
-    data: Vec<u8>,
     idle_timeout: Duration,
 }
 
@@ -84,10 +82,10 @@ impl Connection {
         let _ = stream.set_nodelay(true);
         Self {
             stream,
-            input: Vec::with_capacity(COMMAND_READ),
+            input: vec![0; COMMAND_READ].into_boxed_slice(),
             start: 0,
+            end: 0,
             output: Vec::with_capacity(1024),
-            data: Vec::new(),
             idle_timeout,
         }
     }
@@ -148,7 +146,7 @@ impl Connection {
     /// Waits for the next command line.
     pub async fn read_command(&mut self, shutdown: &mut Shutdown) -> io::Result<Incoming> {
         loop {
-            match take_line(&self.input[self.start..], MAX_LINE) {
+            match take_line(&self.input[self.start..self.end], MAX_LINE) {
                 Ok(Some((line, used))) => {
                     let line = line.to_vec();
                     self.start += used;
@@ -163,57 +161,42 @@ impl Connection {
             if shutdown.is_stopping() {
                 return Ok(Incoming::Shutdown);
             }
-            self.input.drain(..self.start);
+            // Fewer than MAX_LINE bytes are pending, so after moving them to
+            // the front there is room to read.
+            self.input.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
-            let filled = self.input.len();
-            self.input.resize(filled + COMMAND_READ, 0);
+            let free = &mut self.input[self.end..];
             let read = tokio::select! {
-                read = tokio::time::timeout(self.idle_timeout, self.stream.read(&mut self.input[filled..])) => read,
-                () = shutdown.stopping() => {
-                    self.input.truncate(filled);
-                    return Ok(Incoming::Shutdown);
-                }
+                read = tokio::time::timeout(self.idle_timeout, self.stream.read(free)) => read,
+                () = shutdown.stopping() => return Ok(Incoming::Shutdown),
             };
             match read {
-                Err(_elapsed) => {
-                    self.input.truncate(filled);
-                    return Ok(Incoming::Idle);
-                }
-                Ok(Err(e)) => {
-                    self.input.truncate(filled);
-                    return Err(e);
-                }
-                Ok(Ok(0)) => {
-                    self.input.truncate(filled);
-                    return Ok(Incoming::Closed);
-                }
-                Ok(Ok(n)) => self.input.truncate(filled + n),
+                Err(_elapsed) => return Ok(Incoming::Idle),
+                Ok(Err(e)) => return Err(e),
+                Ok(Ok(0)) => return Ok(Incoming::Closed),
+                Ok(Ok(n)) => self.end += n,
             }
         }
     }
 
-    /// Reads up to `max` bytes of data: first what is already buffered, then
-    /// from the socket. Never returns an empty slice.
-    pub async fn read_data(&mut self, max: usize) -> Result<&[u8], DataError> {
-        let pending = self.input.len() - self.start;
+    /// Reads data into `buf`: first what is already buffered, then from the
+    /// socket. Returns how many bytes it read, never 0.
+    pub async fn read_data(&mut self, buf: &mut [u8]) -> Result<usize, DataError> {
+        let pending = self.end - self.start;
         if pending > 0 {
-            let take = pending.min(max);
-            let from = self.start;
+            let take = pending.min(buf.len());
+            buf[..take].copy_from_slice(&self.input[self.start..self.start + take]);
             self.start += take;
-            return Ok(&self.input[from..from + take]);
+            return Ok(take);
         }
-        let want = max.min(DATA_READ);
-        if self.data.len() < want {
-            self.data.resize(want, 0);
-        }
-        let read =
-            tokio::time::timeout(self.idle_timeout, self.stream.read(&mut self.data[..want]))
-                .await
-                .map_err(|_| DataError::Idle)??;
+        let read = tokio::time::timeout(self.idle_timeout, self.stream.read(buf))
+            .await
+            .map_err(|_| DataError::Idle)??;
         if read == 0 {
             return Err(DataError::Closed);
         }
-        Ok(&self.data[..read])
+        Ok(read)
     }
 
     /// Sends exactly `len` bytes of `file` after what is queued, with
