@@ -2,11 +2,12 @@
 //!
 //! - `concurrent/download_64x1MiB`: 64 open connections each download
 //!   1 MiB at the same moment; the figure is the time until the last one
-//!   finishes (64 MiB in all). Compare `baseline/download_64x1MiB`.
+//!   finishes (64 MiB in all). Then `baseline/download_64x1MiB`: 64 plain
+//!   clients of a thread-per-connection raw-TCP server, the same way.
 //! - `concurrent/idle_1000_download_64MiB`: 1,000 connections are held
 //!   open, mostly idle (one of them sends `connme` every millisecond, in
 //!   turn), while one more client downloads 64 MiB. Compare
-//!   `baseline/download/64MiB`. The server's memory with the 1,000
+//!   `baseline/download/64MiB` (measured by the `transfer` bench). The server's memory with the 1,000
 //!   connections is recorded for the report.
 
 use std::sync::Arc;
@@ -14,6 +15,8 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use benches::baseline::{BaselineClient, BaselineServer};
+use benches::bench;
 use benches::client::{Client, name};
 use benches::files::{self, MIB, MIB64};
 use benches::memory::{self, Record};
@@ -33,32 +36,63 @@ fn many_downloads(c: &mut Criterion) {
         .map(|_| Client::connect(server.addr()).expect("connect"))
         .collect();
 
-    let mut group = c.benchmark_group("concurrent");
+    let sources = tempfile::Builder::new()
+        .prefix("mftp-bench-concurrent-")
+        .tempdir()
+        .expect("temp dir");
+    let source = sources.path().join("1MiB.bin");
+    std::fs::hard_link(server.root().join("1MiB.bin"), &source).expect("link the file");
+    let baseline = BaselineServer::start(&[source.as_path()]).expect("baseline server");
+    let mut plain: Vec<BaselineClient> = (0..CLIENTS)
+        .map(|_| BaselineClient::connect(baseline.addr()).expect("connect baseline"))
+        .collect();
+
     let total = CLIENTS as u64 * MIB;
-    benches::plan(&mut group, Some(Throughput::Bytes(total)), total);
-    group.bench_function("download_64x1MiB", |b| {
-        b.iter_custom(|iters| {
-            let mut elapsed = Duration::ZERO;
-            for _ in 0..iters {
-                let start = Barrier::new(clients.len() + 1);
-                elapsed += std::thread::scope(|s| {
-                    for client in &mut clients {
-                        let (start, file) = (&start, &file);
-                        s.spawn(move || {
-                            start.wait();
-                            client.download(file).expect("download");
-                        });
-                    }
-                    start.wait();
-                    // The scope joins every thread before it returns.
-                    Instant::now()
+    let throughput = Some(Throughput::Bytes(total));
+    bench(
+        c,
+        "concurrent",
+        "download_64x1MiB",
+        throughput.clone(),
+        total,
+        |b| {
+            b.iter_custom(|iters| {
+                at_once(iters, &mut clients, |client| {
+                    client.download(&file).expect("download");
                 })
-                .elapsed();
-            }
-            elapsed
+            });
+        },
+    );
+    bench(c, "baseline", "download_64x1MiB", throughput, total, |b| {
+        b.iter_custom(|iters| {
+            at_once(iters, &mut plain, |client| {
+                client.download(MIB).expect("baseline download");
+            })
         });
     });
-    group.finish();
+}
+
+/// Runs `each` on every client at the same moment, `iters` times; returns
+/// the time from the start signal to the end of the last one, summed.
+fn at_once<C: Send>(iters: u64, clients: &mut [C], each: impl Fn(&mut C) + Sync) -> Duration {
+    let mut elapsed = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Barrier::new(clients.len() + 1);
+        elapsed += std::thread::scope(|s| {
+            for client in clients.iter_mut() {
+                let (start, each) = (&start, &each);
+                s.spawn(move || {
+                    start.wait();
+                    each(client);
+                });
+            }
+            start.wait();
+            // The scope joins every thread before it returns.
+            Instant::now()
+        })
+        .elapsed();
+    }
+    elapsed
 }
 
 fn idle_connections(c: &mut Criterion) {
@@ -103,12 +137,17 @@ fn idle_connections(c: &mut Criterion) {
     };
 
     let mut client = Client::connect(server.addr()).expect("connect");
-    let mut group = c.benchmark_group("concurrent");
-    benches::plan(&mut group, Some(Throughput::Bytes(MIB64)), MIB64);
-    group.bench_function("idle_1000_download_64MiB", |b| {
-        b.iter(|| client.download(&file).expect("download"));
-    });
-    group.finish();
+    let throughput = Some(Throughput::Bytes(MIB64));
+    bench(
+        c,
+        "concurrent",
+        "idle_1000_download_64MiB",
+        throughput,
+        MIB64,
+        |b| {
+            b.iter(|| client.download(&file).expect("download"));
+        },
+    );
 
     stop.store(true, Ordering::Relaxed);
     let idle = poker.join().expect("connme thread");

@@ -1,22 +1,29 @@
 //! `download` and `upload` of 4 KiB, 1 MiB, 64 MiB and 1 GiB over one open
-//! connection to the reference server.
+//! connection to the reference server, each followed at once by its
+//! baseline: the same bytes through a plain loopback socket
+//! (`baseline/download/<size>`, `baseline/upload/<size>`), and for uploads
+//! the disk alone (`baseline/write_fsync/<size>`,
+//! `baseline/write_fsync_early/<size>`).
 //!
 //! Each direction gets fresh servers, so that the peak RSS recorded after
 //! the 1 GiB transfer (`VmHWM`) is that direction's alone. 4 KiB transfers
 //! run on a second server, pinned with the client to one CPU (see
-//! `benches::pin_to_one_cpu`). Uploads are timed
-//! from the command to the `226`, which the server sends only after it has
-//! `fsync`ed the file (UPLOAD-4); the `rm` that makes room for the next
-//! iteration is not timed.
+//! `benches::pin_to_one_cpu`); so does their baseline. Uploads are timed from
+//! the command to the `226`, which the server sends only after it has
+//! `fsync`ed the file and its directory (UPLOAD-4); the `rm` that makes room
+//! for the next iteration is not timed.
 
 use std::fs::File;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use benches::baseline::{BaselineClient, BaselineServer};
 use benches::client::{Client, name};
-use benches::files::{self, GIB, TRANSFER_SIZES};
+use benches::files::{self, GIB, KIB4, MIB, MIB64, TRANSFER_SIZES, Writeback};
 use benches::memory::{self, Record};
 use benches::server::Server;
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use benches::{PIN_UP_TO, bench, pin_to_one_cpu};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// The goal for the server's peak RSS during 1 GiB transfers.
 const TRANSFER_RSS_LIMIT: u64 = 64 * 1024 * 1024;
@@ -34,52 +41,93 @@ fn record_peak(server: &Server, key: &str, what: &str) {
     .expect("record memory");
 }
 
-/// Two servers: one pinned to CPU 0 for the 4 KiB transfers (see
-/// `benches::pin_to_one_cpu`), one free for the large ones, whose peak RSS
-/// is the figure recorded.
-fn servers() -> (Server, Server) {
-    let pinned = {
-        let _pin = benches::pin_to_one_cpu();
-        Server::start(&[]).expect("start the reference server")
-    };
-    let free = Server::start(&[]).expect("start the reference server");
-    (pinned, free)
+/// A server and a baseline server, started pinned to CPU 0 when `pinned`.
+struct Pair {
+    server: Server,
+    client: Client,
+    /// Kept alive for `baseline_client`; stopped on drop.
+    _baseline: BaselineServer,
+    baseline_client: BaselineClient,
+}
+
+impl Pair {
+    /// Starts both; the baseline serves the files in `sources`.
+    fn start(pinned: bool, files: &[(u64, PathBuf)]) -> Self {
+        let _pin = pinned.then(pin_to_one_cpu);
+        let server = Server::start(&[]).expect("start the reference server");
+        for (bytes, path) in files {
+            let served = server.root().join(format!("{}.bin", files::label(*bytes)));
+            std::fs::hard_link(path, &served)
+                .or_else(|_| std::fs::copy(path, &served).map(drop))
+                .expect("put the file under the server root");
+        }
+        let sources: Vec<&std::path::Path> = files.iter().map(|(_, p)| p.as_path()).collect();
+        let baseline = BaselineServer::start(&sources).expect("baseline server");
+        Self {
+            client: Client::connect(server.addr()).expect("connect"),
+            baseline_client: BaselineClient::connect(baseline.addr()).expect("connect baseline"),
+            server,
+            _baseline: baseline,
+        }
+    }
+}
+
+/// Creates one random file per transfer size in `dir`.
+fn source_files(dir: &std::path::Path) -> Vec<(u64, PathBuf)> {
+    TRANSFER_SIZES
+        .iter()
+        .map(|&bytes| {
+            let path = dir.join(format!("{}.bin", files::label(bytes)));
+            files::create_random(&path, bytes).expect("create a source file");
+            (bytes, path)
+        })
+        .collect()
 }
 
 fn download(c: &mut Criterion) {
-    let (pinned, server) = servers();
-    for bytes in TRANSFER_SIZES {
-        let server = if bytes <= benches::PIN_UP_TO {
-            &pinned
-        } else {
-            &server
-        };
-        let path = server.root().join(format!("{}.bin", files::label(bytes)));
-        files::create_random(&path, bytes).expect("create download file");
-    }
-    let mut pinned_client = Client::connect(pinned.addr()).expect("connect");
-    let mut client = Client::connect(server.addr()).expect("connect");
+    let dir = tempfile::Builder::new()
+        .prefix("mftp-bench-download-")
+        .tempdir()
+        .expect("temp dir");
+    // The server root and the baseline serve the very same files (hard
+    // links), so both read the same page cache.
+    let sources = source_files(dir.path());
+    let mut pinned = Pair::start(true, &sources);
+    let mut free = Pair::start(false, &sources);
 
-    let mut group = c.benchmark_group("download");
     for bytes in TRANSFER_SIZES {
-        let pin = (bytes <= benches::PIN_UP_TO).then(benches::pin_to_one_cpu);
-        let client = if pin.is_some() {
-            &mut pinned_client
+        let pin = (bytes <= PIN_UP_TO).then(pin_to_one_cpu);
+        let pair = if pin.is_some() {
+            &mut pinned
         } else {
-            &mut client
+            &mut free
         };
-        let file = name(&format!("{}.bin", files::label(bytes)));
-        benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
-        group.bench_function(BenchmarkId::from_parameter(files::label(bytes)), |b| {
+        let label = files::label(bytes);
+        let file = name(&format!("{label}.bin"));
+        let throughput = Some(Throughput::Bytes(bytes));
+        bench(c, "download", &label, throughput.clone(), bytes, |b| {
             b.iter(|| {
-                let got = client.download(&file).expect("download");
+                let got = pair.client.download(&file).expect("download");
                 assert_eq!(got, bytes, "download announced the wrong size");
             });
         });
+        bench(
+            c,
+            "baseline",
+            &format!("download/{label}"),
+            throughput,
+            bytes,
+            |b| {
+                b.iter(|| {
+                    pair.baseline_client
+                        .download(bytes)
+                        .expect("baseline download")
+                })
+            },
+        );
     }
-    group.finish();
     record_peak(
-        &server,
+        &free.server,
         "download_1GiB",
         "64 MiB and 1 GiB downloads (sendfile)",
     );
@@ -90,43 +138,89 @@ fn upload(c: &mut Criterion) {
         "upload: every figure includes the server's fsync of the file and its directory \
          before it answers 226 (spec.md UPLOAD-4)"
     );
-    let (pinned, server) = servers();
-    let local = tempfile::Builder::new()
+    let dir = tempfile::Builder::new()
         .prefix("mftp-bench-upload-")
         .tempdir()
         .expect("temp dir");
-    let source_path = local.path().join("source.bin");
+    let source_path = dir.path().join("source.bin");
     files::create_random(&source_path, GIB).expect("create upload source");
     let source = File::open(&source_path).expect("open upload source");
-    let mut pinned_client = Client::connect(pinned.addr()).expect("connect");
-    let mut client = Client::connect(server.addr()).expect("connect");
+    let mut pinned = Pair::start(true, &[]);
+    let mut free = Pair::start(false, &[]);
+    let block = vec![0x5a_u8; usize::try_from(MIB).expect("1 MiB")];
 
-    let mut group = c.benchmark_group("upload");
     for bytes in TRANSFER_SIZES {
-        let pin = (bytes <= benches::PIN_UP_TO).then(benches::pin_to_one_cpu);
-        let client = if pin.is_some() {
-            &mut pinned_client
+        let pin = (bytes <= PIN_UP_TO).then(pin_to_one_cpu);
+        let pair = if pin.is_some() {
+            &mut pinned
         } else {
-            &mut client
+            &mut free
         };
-        let target = name(&format!("up-{}.bin", files::label(bytes)));
-        benches::plan(&mut group, Some(Throughput::Bytes(bytes)), bytes);
-        group.bench_function(BenchmarkId::from_parameter(files::label(bytes)), |b| {
+        let label = files::label(bytes);
+        let target = name(&format!("up-{label}.bin"));
+        let throughput = Some(Throughput::Bytes(bytes));
+        bench(c, "upload", &label, throughput.clone(), bytes, |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let start = Instant::now();
-                    client.upload(&target, &source, bytes).expect("upload");
+                    pair.client.upload(&target, &source, bytes).expect("upload");
                     total += start.elapsed();
-                    client.rm(&target).expect("rm after upload");
+                    pair.client.rm(&target).expect("rm after upload");
                 }
                 total
             });
         });
+        bench(
+            c,
+            "baseline",
+            &format!("upload/{label}"),
+            throughput.clone(),
+            bytes,
+            |b| {
+                b.iter(|| {
+                    pair.baseline_client
+                        .upload(&source, bytes)
+                        .expect("baseline upload");
+                });
+            },
+        );
+        // The disk: what an upload must do besides receiving, as the server
+        // does it now (writeback starts late) and with early writeback.
+        let disk: &[(&str, Writeback)] = match bytes {
+            KIB4 => &[("write_fsync", Writeback::AtFsync)],
+            MIB64 | GIB => &[
+                ("write_fsync", Writeback::AtFsync),
+                ("write_fsync_early", Writeback::Early),
+            ],
+            _ => &[],
+        };
+        for &(id, writeback) in disk {
+            bench(
+                c,
+                "baseline",
+                &format!("{id}/{label}"),
+                throughput.clone(),
+                bytes,
+                |b| {
+                    b.iter_custom(|iters| {
+                        let mut total = Duration::ZERO;
+                        for i in 0..iters {
+                            let path = dir.path().join(format!("fsync-{i}.bin"));
+                            let start = Instant::now();
+                            files::write_and_fsync(&path, bytes, &block, writeback)
+                                .expect("write and fsync");
+                            total += start.elapsed();
+                            std::fs::remove_file(&path).expect("remove");
+                        }
+                        total
+                    });
+                },
+            );
+        }
     }
-    group.finish();
     record_peak(
-        &server,
+        &free.server,
         "upload_1GiB",
         "64 MiB and 1 GiB uploads (incl. fsync)",
     );

@@ -185,3 +185,23 @@ impl Drop for Pin {
         }
     }
 }
+
+/// Runs one benchmark in its own group object, with [`plan`]: figures and
+/// their baselines alternate, so each pair is measured minutes apart at
+/// most, under the same load. (Criterion allows one group name to be opened
+/// again; it also cannot unset a group's throughput, which this avoids.)
+pub fn bench<F>(
+    c: &mut criterion::Criterion,
+    group: &str,
+    id: &str,
+    throughput: Option<Throughput>,
+    bytes: u64,
+    f: F,
+) where
+    F: FnMut(&mut criterion::Bencher<'_, WallTime>),
+{
+    let mut g = c.benchmark_group(group);
+    plan(&mut g, throughput, bytes);
+    g.bench_function(id, f);
+    g.finish();
+}
