@@ -190,6 +190,11 @@ impl Drop for Pin {
 /// their baselines alternate, so each pair is measured minutes apart at
 /// most, under the same load. (Criterion allows one group name to be opened
 /// again; it also cannot unset a group's throughput, which this avoids.)
+///
+/// `id` may be `"name"` or `"name/parameter"`; the latter becomes a
+/// `BenchmarkId`, so that criterion files it under
+/// `<group>/<name>/<parameter>/` (a plain string with `/` would become
+/// `<name>_<parameter>`).
 pub fn bench<F>(
     c: &mut criterion::Criterion,
     group: &str,
@@ -200,6 +205,10 @@ pub fn bench<F>(
 ) where
     F: FnMut(&mut criterion::Bencher<'_, WallTime>),
 {
+    let id = match id.split_once('/') {
+        Some((name, parameter)) => criterion::BenchmarkId::new(name, parameter),
+        None => criterion::BenchmarkId::from_parameter(id),
+    };
     let mut g = c.benchmark_group(group);
     plan(&mut g, throughput, bytes);
     g.bench_function(id, f);

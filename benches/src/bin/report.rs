@@ -184,6 +184,22 @@ struct Measured {
 
 impl Measured {
     fn load(dir: &Path, id: &str) -> Option<Self> {
+        // `group/name/param` is filed there, but older versions of these
+        // benches filed it as `group/name_param`: take the newer.
+        let flat = match id.split_once('/') {
+            Some((group, rest)) => format!("{group}/{}", rest.replace('/', "_")),
+            None => id.to_owned(),
+        };
+        let modified = |candidate: &str| {
+            std::fs::metadata(dir.join(candidate).join("new").join("estimates.json"))
+                .and_then(|m| m.modified())
+                .ok()
+        };
+        let id = [id, flat.as_str()]
+            .into_iter()
+            .filter_map(|candidate| Some((modified(candidate)?, candidate)))
+            .max()
+            .map(|(_, candidate)| candidate)?;
         let read = |file: &str| -> Option<Value> {
             let bytes = std::fs::read(dir.join(id).join("new").join(file)).ok()?;
             serde_json::from_slice(&bytes).ok()
