@@ -6,7 +6,7 @@
 //! run leaves no orphaned servers.
 
 use crate::options::ServerSpec;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read as _, Seek as _, SeekFrom};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -45,8 +45,9 @@ pub fn unregister_dir(id: u64) {
 
 /// Set once the run is being interrupted: no new server may start.
 static STOPPING: AtomicBool = AtomicBool::new(false);
-/// Ports handed out in this run, so parallel cases never share one.
-static PORTS: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+/// Ports handed out in this run, so parallel cases never share one, each
+/// with the lock that keeps other suite processes off it (see `free_port`).
+static PORTS: Mutex<Option<HashMap<u16, Option<File>>>> = Mutex::new(None);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -84,8 +85,15 @@ fn kill_group(pgid: u32) {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago and not handed out before
-/// in this run.
+/// A port on 127.0.0.1 that was free a moment ago, not handed out before in
+/// this run, and not handed out by another suite process running now.
+///
+/// Two processes that bind port 0 can both be given the port that one of
+/// them is about to hand to a server still starting up; the other's start-up
+/// probe would then reach the first one's server and grade it instead. So
+/// every port handed out is also locked (`flock`) in a file under `/tmp`
+/// until this process exits, and a port another process holds is
+/// skipped. Where no lock file can be made the port is used unlocked.
 ///
 /// # Errors
 /// Binding a socket failed.
@@ -93,11 +101,39 @@ pub fn free_port() -> io::Result<u16> {
     for _ in 0..64 {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let mut ports = lock(&PORTS);
-        if ports.get_or_insert_with(HashSet::new).insert(port) {
-            return Ok(port);
+        let ports = ports.get_or_insert_with(HashMap::new);
+        if ports.contains_key(&port) {
+            continue;
         }
+        match port_lock(port) {
+            Some(Ok(file)) => ports.insert(port, Some(file)),
+            Some(Err(())) => continue,
+            None => ports.insert(port, None),
+        };
+        return Ok(port);
     }
     Err(io::Error::other("no fresh port after 64 tries"))
+}
+
+/// `Some(Ok(lock))`: `port` is ours; `Some(Err(()))`: another process holds
+/// it; `None`: no lock file could be made.
+fn port_lock(port: u16) -> Option<Result<File, ()>> {
+    // A fixed place, not $TMPDIR: suites started with different TMPDIRs
+    // must still see each other's locks.
+    let uid = rustix::process::getuid().as_raw();
+    let dir = Path::new("/tmp").join(format!("mftp-conformance-ports-{uid}"));
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(port.to_string()))
+        .ok()?;
+    match file.try_lock() {
+        Ok(()) => Some(Ok(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Some(Err(())),
+        Err(std::fs::TryLockError::Error(_)) => None,
+    }
 }
 
 /// The command line that starts the server on `root` and `port`, plus
