@@ -1,0 +1,622 @@
+//! The kill table: proof that the suite catches real bugs, and blames the
+//! right clauses for them.
+//!
+//! `fixtures/python-server/server.py` is a second, independent mftp/1
+//! server with 20 deliberate bugs behind `--bug NAME`. One trial per
+//! variant (the clean server, then each bug) runs the `conformance` binary
+//! against it with `--report-json`, and checks the per-clause statuses of
+//! the report (see `src/report.rs` for how failures are attributed):
+//!
+//! - clean: exit status 0 and every MUST clause "pass";
+//! - each bug: exit status 1, every clause it breaks failing, and nothing
+//!   failing outside what it breaks and the collateral listed in [`TABLE`]
+//!   (clauses a case is knowably stopped at by that bug).
+//!
+//! ```text
+//! cargo test -p conformance --test kill_table              # 3 variants at a time
+//! cargo test -p conformance --test kill_table -- --test-threads 6 dotdot
+//! ```
+//!
+//! `cargo test -p conformance -- --server X` passes the suite's options to
+//! every test target: this one accepts and ignores them, and skips itself
+//! when a server to grade is given (`--server`, `--server-cmd`,
+//! `MFTP_SERVER`, `MFTP_SERVER_CMD`).
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+/// One server variant and what the suite must say about it.
+struct Variant {
+    /// `None`: the clean server.
+    bug: Option<&'static str>,
+    /// Clauses that must be failing (a failing step of some case checks
+    /// them).
+    breaks: &'static [&'static str],
+    /// Clauses that may fail as well: a case is knowably stopped at them by
+    /// this bug.
+    collateral: &'static [&'static str],
+    /// Why, in one line.
+    why: &'static str,
+}
+
+/// Derived from repeated runs, alone and three at a time under load; see
+/// README.md ("Kill table").
+const TABLE: &[Variant] = &[
+    Variant {
+        bug: None,
+        breaks: &[],
+        collateral: &[],
+        why: "the independent implementation conforms",
+    },
+    Variant {
+        bug: Some("single-recv"),
+        breaks: &["FRAME-3", "FRAME-4", "PIPE-1", "PIPE-2"],
+        collateral: &[],
+        why: "one recv() is one command: split lines, lines in one write, 4096 bytes without LF, bytes after data",
+    },
+    Variant {
+        bug: Some("upload-in-place"),
+        breaks: &["UPLOAD-6", "LIMIT-2", "SEC-4"],
+        collateral: &["UPLOAD-5"],
+        why: "the partial file is visible and left behind; racers that pass the existence check before the first creates the file all get 226 (UPLOAD-5), depending on thread timing",
+    },
+    Variant {
+        bug: Some("upload-replaces"),
+        breaks: &["UPLOAD-2", "UPLOAD-5"],
+        collateral: &[],
+        why: "an upload onto an existing name gets 150 instead of 554",
+    },
+    Variant {
+        bug: Some("dotdot"),
+        breaks: &["NAME-4", "NAME-6", "SEC-1"],
+        collateral: &["UPLOAD-2"],
+        why: "`.`/`..` accepted; the check-order case's `upload 5 docs/../a.txt` then meets an existing file (554, not 553)",
+    },
+    Variant {
+        bug: Some("follow-symlinks"),
+        breaks: &["LS-5", "SEC-3"],
+        collateral: &[],
+        why: "links out of the root are listed and followed (SEC-3 is the specific clause for reading through them)",
+    },
+    Variant {
+        bug: Some("no-crlf"),
+        breaks: &["FRAME-2"],
+        collateral: &[],
+        why: "`ls docs\\r\\n` asks for `docs\\r`",
+    },
+    Variant {
+        bug: Some("case-sensitive"),
+        breaks: &["CMD-1"],
+        collateral: &[],
+        why: "`LS` is an unknown verb",
+    },
+    Variant {
+        bug: Some("ls-unsorted"),
+        breaks: &["LS-3"],
+        collateral: &[],
+        why: "entries in reverse byte order",
+    },
+    Variant {
+        bug: Some("ls-no-slash"),
+        breaks: &["LS-2"],
+        collateral: &[],
+        why: "directories listed without `/`",
+    },
+    Variant {
+        bug: Some("size-float"),
+        breaks: &["SIZE-2"],
+        collateral: &[],
+        why: "131072 bytes print as 0.12 MB",
+    },
+    Variant {
+        bug: Some("download-wrong-size"),
+        breaks: &["DOWNLOAD-1"],
+        collateral: &[],
+        why: "`150 <size+1>` for every file",
+    },
+    Variant {
+        bug: Some("early-226"),
+        breaks: &["UPLOAD-3", "UPLOAD-4"],
+        collateral: &["UPLOAD-5"],
+        why: "226 before the data: a stalled upload gets 226, the file is not there yet; racers checked before the first is stored all win (UPLOAD-5), unless load serialises them",
+    },
+    Variant {
+        bug: Some("die-on-unknown"),
+        breaks: &["CMD-2", "CMD-6"],
+        collateral: &[],
+        why: "the connection is closed after the 500 for an unknown verb",
+    },
+    Variant {
+        bug: Some("one-client"),
+        breaks: &["CONC-1"],
+        collateral: &[],
+        why: "a second client is not greeted while the first is connected",
+    },
+    Variant {
+        bug: Some("wrong-code"),
+        breaks: &["LS-4", "SIZE-3", "DOWNLOAD-3", "UPLOAD-2", "RM-2"],
+        collateral: &[],
+        why: "450 for missing names, blamed on each command's missing-name clause",
+    },
+    Variant {
+        bug: Some("no-line-limit"),
+        breaks: &["FRAME-4"],
+        collateral: &[],
+        why: "no 500 and close at 4096 bytes without LF",
+    },
+    Variant {
+        bug: Some("no-idle-timeout"),
+        breaks: &["LIMIT-1"],
+        collateral: &[],
+        why: "--idle-timeout accepted but never fires (LIMIT-2 is then blocked, not failing)",
+    },
+    Variant {
+        bug: Some("strip-arg"),
+        breaks: &["CMD-5"],
+        collateral: &["UPLOAD-1"],
+        why: "arguments trimmed; `upload  5 x.txt` then has a well-formed size field",
+    },
+    Variant {
+        bug: Some("empty-line-closes"),
+        breaks: &["FRAME-5"],
+        collateral: &[],
+        why: "an empty line closes the connection instead of getting 500",
+    },
+    Variant {
+        bug: Some("no-conn-limit"),
+        breaks: &["LIMIT-3"],
+        collateral: &[],
+        why: "--max-connections accepted but ignored",
+    },
+];
+
+/// Default number of variants graded at once: each suite run is itself
+/// parallel (8 cases at a time) and mostly waits.
+const DEFAULT_THREADS: usize = 3;
+
+/// Limit for one run of the suite (alone it takes a few seconds).
+const DEADLINE: Duration = Duration::from_secs(300);
+
+/// The suite's own options that take a value.
+const SUITE_OPTIONS: &[&str] = &[
+    "--server",
+    "--server-cmd",
+    "--startup-timeout",
+    "--step-timeout",
+    "--report-json",
+    "--junit",
+];
+
+/// Room a suite run needs in its temp dir (its largest files are 64 MiB).
+const ROOM_PER_RUN: u64 = 512 << 20;
+
+/// What one trial found, for the table printed at the end.
+struct Row {
+    index: usize,
+    exit: Option<i32>,
+    failing: Vec<String>,
+    blocked: usize,
+    secs: f64,
+}
+
+static ROWS: Mutex<Vec<Row>> = Mutex::new(Vec::new());
+
+fn main() {
+    let mut argv = std::env::args();
+    let argv0 = argv.next().unwrap_or_else(|| "kill_table".into());
+    let (grading, rest) = split_args(argv.collect());
+    let list = rest.iter().any(|a| a == "--list");
+    let from_env = ["MFTP_SERVER", "MFTP_SERVER_CMD"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    if grading || from_env {
+        if !list {
+            println!(
+                "kill_table: skipped, a server to grade was given (--server/--server-cmd/MFTP_SERVER/MFTP_SERVER_CMD)"
+            );
+        }
+        return;
+    }
+    let mut args = Arguments::from_iter(std::iter::once(argv0).chain(rest));
+    if args.test_threads.is_none() {
+        args.test_threads = Some(DEFAULT_THREADS);
+    }
+    let threads = args.test_threads.unwrap_or(DEFAULT_THREADS);
+    let _ = TMPDIR.set(suite_tmpdir(threads));
+    let trials: Vec<Trial> = TABLE
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Trial::test(variant_name(v), move || run_variant(i, v)))
+        .collect();
+    let started = Instant::now();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if !list {
+        print_table(started.elapsed(), threads);
+    }
+    conclusion.exit();
+}
+
+/// Pulls the suite's options (and their values) out of the arguments.
+/// Returns whether a server to grade was given, and the rest.
+fn split_args(args: Vec<String>) -> (bool, Vec<String>) {
+    let mut grading = false;
+    let mut rest = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let flag = arg.split_once('=').map_or(arg.as_str(), |(f, _)| f);
+        if !SUITE_OPTIONS.contains(&flag) {
+            rest.push(arg);
+            continue;
+        }
+        grading |= flag == "--server" || flag == "--server-cmd";
+        if !arg.contains('=') {
+            let _ = it.next();
+        }
+    }
+    (grading, rest)
+}
+
+/// The temp dir for the suites' runs, when not the default.
+static TMPDIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// `/dev/shm` when it is writable and has room for `threads` runs at once,
+/// unless `TMPDIR` is set: every upload is fsynced, and fsync on a disk
+/// shared with other work is what makes parallel runs slow. The verdicts do
+/// not depend on the file system.
+fn suite_tmpdir(threads: usize) -> Option<PathBuf> {
+    if std::env::var_os("TMPDIR").is_some() {
+        return None;
+    }
+    let shm = Path::new("/dev/shm");
+    let st = rustix::fs::statvfs(shm).ok()?;
+    let free = st.f_bavail.saturating_mul(st.f_frsize);
+    let need = ROOM_PER_RUN.saturating_mul(u64::try_from(threads).unwrap_or(u64::MAX));
+    (free >= need && tempfile::tempdir_in(shm).is_ok()).then(|| shm.to_path_buf())
+}
+
+fn variant_name(v: &Variant) -> String {
+    match v.bug {
+        None => "python-server clean".into(),
+        Some(b) => format!("python-server --bug {b}"),
+    }
+}
+
+fn server_py() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python-server/server.py")
+}
+
+/// The interpreter `python3` runs.
+struct Python {
+    /// Its absolute path: a version manager's `python3` on PATH may be a
+    /// shell script (pyenv's shim) that costs more than Python's own start,
+    /// paid again by each of the ~1800 server starts of a kill table.
+    exe: String,
+    /// "Python 3.11.7".
+    version: String,
+}
+
+/// `python3`, resolved once; an error message when it cannot run.
+fn python() -> Result<&'static Python, String> {
+    static PYTHON: OnceLock<Result<Python, String>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let out = Command::new("python3")
+                .args([
+                    "-c",
+                    "import sys; print(sys.executable); print('Python', sys.version.split()[0])",
+                ])
+                .stdin(Stdio::null())
+                .output();
+            match out {
+                Ok(o) if o.status.success() => {
+                    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+                    let mut lines = text.lines();
+                    let exe = lines.next().unwrap_or("").trim();
+                    Ok(Python {
+                        exe: if exe.is_empty() { "python3" } else { exe }.to_string(),
+                        version: lines.next().unwrap_or("Python ?").trim().to_string(),
+                    })
+                }
+                Ok(o) => Err(format!(
+                    "`python3` failed ({}): {}",
+                    o.status,
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )),
+                Err(e) => Err(format!("`python3` cannot be run: {e}")),
+            }
+        })
+        .as_ref()
+        .map_err(|e| {
+            format!(
+                "{e}\nThe kill table grades the Python server in conformance/fixtures/python-server/ \
+                 and needs python3 (3.11 or newer) on PATH."
+            )
+        })
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Runs the suite against one variant and checks its report.
+fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
+    let py = python()?;
+    let dir = tempfile::Builder::new()
+        .prefix("mftp-kill-table-")
+        .tempdir()
+        .map_err(|e| format!("temp dir: {e}"))?;
+    let report = dir.path().join("report.json");
+    let out_path = dir.path().join("suite.out");
+    let bug = v.bug.map_or_else(String::new, |b| format!(" --bug {b}"));
+    let template = format!(
+        "{} {}{bug} --root {{root}} --port {{port}}",
+        shell_quote(&py.exe),
+        shell_quote(&server_py().to_string_lossy())
+    );
+    let out = std::fs::File::create(&out_path).map_err(|e| format!("{e}"))?;
+    let err = out.try_clone().map_err(|e| format!("{e}"))?;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conformance"));
+    cmd.arg("--server-cmd")
+        .arg(&template)
+        .arg("--report-json")
+        .arg(&report)
+        .arg("-q")
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    if let Some(Some(t)) = TMPDIR.get() {
+        cmd.env("TMPDIR", t);
+    }
+    for var in [
+        "MFTP_SERVER",
+        "MFTP_SERVER_CMD",
+        "MFTP_REPORT_JSON",
+        "MFTP_JUNIT",
+    ] {
+        cmd.env_remove(var);
+    }
+    let started = Instant::now();
+    let status = run_with_deadline(cmd, DEADLINE)?;
+    let secs = started.elapsed().as_secs_f64();
+    let output = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let context = |what: &str| {
+        format!(
+            "{what}\ncommand: conformance --server-cmd {} -q\nlast lines of its output:\n{}",
+            shell_quote(&template),
+            tail(&output, 40)
+        )
+    };
+    let Some(status) = status else {
+        return Err(context(&format!(
+            "the suite did not finish within {} s and was stopped",
+            DEADLINE.as_secs()
+        ))
+        .into());
+    };
+    let text = std::fs::read_to_string(&report)
+        .map_err(|e| context(&format!("no JSON report ({e}); exit {status}")))?;
+    let json: Value = serde_json::from_str(&text)
+        .map_err(|e| context(&format!("the JSON report does not parse: {e}")))?;
+    let failing = clauses_with(&json, &["fail", "fail-should"]);
+    let blocked = clauses_with(&json, &["blocked"]).len();
+    ROWS.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(Row {
+            index,
+            exit: status.code(),
+            failing: failing.iter().cloned().collect(),
+            blocked,
+            secs,
+        });
+    check(v, status, &json, &failing).map_err(|problems| {
+        context(&format!(
+            "{} ({})\n{}\nfailing cases, [clause of the failing step]:\n{}",
+            variant_name(v),
+            v.why,
+            problems,
+            failing_cases(&json)
+        ))
+        .into()
+    })
+}
+
+/// Waits for the suite; at the deadline stops it like Ctrl-C would (it
+/// then kills its servers), and returns `None`.
+fn run_with_deadline(mut cmd: Command, limit: Duration) -> Result<Option<ExitStatus>, String> {
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("could not run {}: {e}", env!("CARGO_BIN_EXE_conformance")))?;
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(st) = child.try_wait().map_err(|e| format!("wait: {e}"))? {
+            return Ok(Some(st));
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = i32::try_from(child.id())
+        .ok()
+        .and_then(rustix::process::Pid::from_raw);
+    if let Some(pid) = pid {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    let grace = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < grace {
+        if let Ok(Some(_)) = child.try_wait() {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(None)
+}
+
+/// Clauses whose status in the report is one of `statuses`.
+fn clauses_with(json: &Value, statuses: &[&str]) -> BTreeSet<String> {
+    json["clauses"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, s)| s.as_str().is_some_and(|s| statuses.contains(&s)))
+                .map(|(c, _)| c.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The table's expectations for one variant; every problem, one a line.
+fn check(
+    v: &Variant,
+    status: ExitStatus,
+    json: &Value,
+    failing: &BTreeSet<String>,
+) -> Result<(), String> {
+    let mut problems = Vec::new();
+    let want_exit = if v.bug.is_none() { 0 } else { 1 };
+    if status.code() != Some(want_exit) {
+        problems.push(format!("exit status {status}, expected {want_exit}"));
+    }
+    if json["exit_status"].as_i64() != status.code().map(i64::from) {
+        problems.push(format!(
+            "the report says exit status {}, the process {status}",
+            json["exit_status"]
+        ));
+    }
+    if v.bug.is_none() {
+        for c in conformance::spec::clauses() {
+            let s = json["clauses"][&c.id].as_str().unwrap_or("missing");
+            if c.level == conformance::spec::Level::Must && s != "pass" {
+                problems.push(format!("MUST clause {} is {s:?}, expected \"pass\"", c.id));
+            }
+        }
+    }
+    let missed: Vec<&str> = v
+        .breaks
+        .iter()
+        .copied()
+        .filter(|c| !failing.contains(*c))
+        .collect();
+    if !missed.is_empty() {
+        problems.push(format!(
+            "not caught: {missed:?} should be failing (breaks {:?})",
+            v.breaks
+        ));
+    }
+    let unexpected: Vec<&String> = failing
+        .iter()
+        .filter(|c| !v.breaks.contains(&c.as_str()) && !v.collateral.contains(&c.as_str()))
+        .collect();
+    if !unexpected.is_empty() {
+        problems.push(format!(
+            "blamed on clauses outside breaks {:?} and collateral {:?}: {unexpected:?}",
+            v.breaks, v.collateral
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// "  CMD-1 MUST verbs …  [CMD-1]" plus the first lines of each message.
+fn failing_cases(json: &Value) -> String {
+    let mut s = String::new();
+    for c in json["cases"].as_array().into_iter().flatten() {
+        if !matches!(c["status"].as_str(), Some("fail" | "error")) {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  {}  [{}]",
+            c["name"].as_str().unwrap_or("?"),
+            c["failed_clause"].as_str().unwrap_or("")
+        );
+        let msg = c["message"].as_str().unwrap_or("");
+        for l in msg.lines().filter(|l| !l.starts_with("clause:")).take(6) {
+            let _ = writeln!(s, "      {l}");
+        }
+    }
+    if s.is_empty() {
+        s.push_str("  (none)\n");
+    }
+    s
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Bug → clauses caught, with the runtime of each run.
+fn print_table(wall: Duration, threads: usize) {
+    let mut rows = std::mem::take(&mut *ROWS.lock().unwrap_or_else(PoisonError::into_inner));
+    if rows.is_empty() {
+        return;
+    }
+    rows.sort_by_key(|r| r.index);
+    let mut s = String::new();
+    let tmp = match TMPDIR.get() {
+        Some(Some(t)) => t.display().to_string(),
+        _ => std::env::temp_dir().display().to_string(),
+    };
+    let _ = writeln!(
+        s,
+        "\nkill table: the suite against {} ({}), {} runs, {threads} at a time, temp dirs in {tmp}, {:.1} s",
+        server_py().display(),
+        python().map_or_else(
+            |e| e.lines().next().unwrap_or("").to_string(),
+            |p| format!("{}, {}", p.version, p.exe)
+        ),
+        rows.len(),
+        wall.as_secs_f64()
+    );
+    let _ = writeln!(
+        s,
+        "{:<22} {:>4} {:>7}  {:<44} blocked",
+        "variant", "exit", "time", "failing clauses (attributed)"
+    );
+    for r in &rows {
+        let v = &TABLE[r.index];
+        let caught: Vec<String> = r
+            .failing
+            .iter()
+            .map(|c| {
+                if v.breaks.contains(&c.as_str()) {
+                    c.clone()
+                } else if v.collateral.contains(&c.as_str()) {
+                    format!("({c})")
+                } else {
+                    format!("!{c}")
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "{:<22} {:>4} {:>6.1}s  {:<44} {}",
+            v.bug.unwrap_or("clean"),
+            r.exit.map_or_else(|| "-".into(), |c| c.to_string()),
+            r.secs,
+            if caught.is_empty() {
+                "-".into()
+            } else {
+                caught.join(" ")
+            },
+            r.blocked
+        );
+    }
+    let _ = writeln!(
+        s,
+        "(CLAUSE): allowed collateral; !CLAUSE: not expected for this variant"
+    );
+    print!("{s}");
+}
