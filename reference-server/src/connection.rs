@@ -10,7 +10,9 @@ use std::io;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
-use mftp_protocol::{FrameError, MAX_LINE, Reply, take_line};
+use std::io::Write as _;
+
+use mftp_protocol::{Code, FrameError, MAX_LINE, take_line};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
@@ -92,12 +94,9 @@ impl Connection {
 
     /// Queues a reply line; it is written by the next [`Connection::flush`],
     /// which happens at the latest before the server waits for the client.
-    pub fn queue(&mut self, reply: &Reply) {
-        self.output
-            .extend_from_slice(reply.code.to_string().as_bytes());
-        self.output.push(b' ');
-        self.output.extend_from_slice(reply.text.as_bytes());
-        self.output.push(b'\n');
+    pub fn reply(&mut self, code: Code, text: impl std::fmt::Display) {
+        // Writing to a Vec cannot fail.
+        let _ = writeln!(self.output, "{} {text}", code.number());
     }
 
     /// Queues raw bytes (listing lines).
@@ -124,9 +123,9 @@ impl Connection {
     /// the last reply before the client reads it; so after sending FIN the
     /// server reads and discards what is still coming, bounded in time and
     /// bytes (a "lingering close").
-    pub async fn close(mut self, reply: Option<&Reply>) {
-        if let Some(reply) = reply {
-            self.queue(reply);
+    pub async fn close(mut self, last: Option<(Code, &str)>) {
+        if let Some((code, text)) = last {
+            self.reply(code, text);
         }
         let _ = self.flush().await;
         let _ = self.stream.shutdown().await;
@@ -203,7 +202,23 @@ impl Connection {
     /// `sendfile(2)` (no copy through user space). Fails if the file ends
     /// early; the caller must then close the connection (DOWNLOAD-4).
     pub async fn send_file(&mut self, file: &std::fs::File, len: u64) -> io::Result<()> {
-        self.flush().await?;
+        // The reply goes out with MSG_MORE, so that it shares a segment
+        // with the first data bytes instead of costing one of its own (with
+        // no data to follow it would wait for the cork timer instead).
+        if len == 0 {
+            return self.flush().await;
+        }
+        while !self.output.is_empty() {
+            let (stream, output) = (&self.stream, &self.output);
+            let send = stream.async_io(Interest::WRITABLE, || {
+                rustix::net::send(stream.as_fd(), output, rustix::net::SendFlags::MORE)
+                    .map_err(io::Error::from)
+            });
+            let sent = tokio::time::timeout(self.idle_timeout, send)
+                .await
+                .map_err(|_| stalled())??;
+            self.output.drain(..sent);
+        }
         let mut offset = 0_u64;
         while offset < len {
             let chunk = usize::try_from(len - offset)

@@ -157,7 +157,11 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             max_connections: usize::try_from(args.max_connections)?,
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         };
-        reference_server::run(listener, ctx, config, stop_signal()).await;
+        // The accept loop runs on a worker thread like the connections, not
+        // on this one, which would cost a cross-thread wake-up per client.
+        tokio::spawn(reference_server::run(listener, ctx, config, stop_signal()))
+            .await
+            .context("the server task failed")?;
         anyhow::Ok(())
     })?;
     let removed = storage.remove_partials();

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mftp_protocol::{Code, Reply, Request};
+use mftp_protocol::{Code, Request};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -94,8 +94,8 @@ async fn refuse(stream: TcpStream) {
     let peer = stream.peer_addr().ok();
     info!(?peer, "refused: too many connections");
     let conn = Connection::new(stream, REFUSAL_TIMEOUT);
-    let reply = Reply::new(Code::Closing, "too many connections, try again later");
-    let _ = tokio::time::timeout(REFUSAL_TIMEOUT, conn.close(Some(&reply))).await;
+    let reply = (Code::Closing, "too many connections, try again later");
+    let _ = tokio::time::timeout(REFUSAL_TIMEOUT, conn.close(Some(reply))).await;
 }
 
 /// One client, from greeting to close. The permit is held until it ends.
@@ -108,21 +108,21 @@ async fn serve(
     let mut conn = Connection::new(stream, ctx.limits.idle_timeout);
     let peer = conn.peer();
     debug!(?peer, "connected");
-    conn.queue(&cmd::connme::greeting());
+    conn.reply(Code::Ready, cmd::connme::GREETING);
     let farewell = loop {
         let line = match conn.read_command(&mut shutdown).await {
             Ok(Incoming::Line(line)) => line,
-            Ok(Incoming::TooLong) => break Some(Reply::new(Code::SyntaxError, "line too long")),
-            Ok(Incoming::Idle) => break Some(Reply::new(Code::Closing, "idle timeout")),
+            Ok(Incoming::TooLong) => break Some((Code::SyntaxError, "line too long")),
+            Ok(Incoming::Idle) => break Some((Code::Closing, "idle timeout")),
             Ok(Incoming::Shutdown) => {
-                break Some(Reply::new(Code::Closing, "server shutting down"));
+                break Some((Code::Closing, "server shutting down"));
             }
             Ok(Incoming::Closed) | Err(_) => break None,
         };
         let (verb, outcome) = match Request::parse(&line) {
             Ok(request) => (request.verb(), cmd::execute(request, &mut conn, &ctx).await),
             Err(error) => {
-                conn.queue(&Reply::new(error.code(), error.to_string()));
+                conn.reply(error.code(), error.to_string());
                 ("-", Ok(Outcome::reply(error.code())))
             }
         };
@@ -141,7 +141,7 @@ async fn serve(
             }
             Err(DataError::Idle) => {
                 info!(?peer, verb, "idle timeout mid-transfer");
-                break Some(Reply::new(Code::Closing, "idle timeout"));
+                break Some((Code::Closing, "idle timeout"));
             }
             Err(error) => {
                 info!(?peer, verb, %error, "connection ended mid-command");
@@ -149,6 +149,6 @@ async fn serve(
             }
         }
     };
-    conn.close(farewell.as_ref()).await;
+    conn.close(farewell).await;
     debug!(?peer, "disconnected");
 }

@@ -3,13 +3,13 @@
 //! > **BYEBYE-1** MUST — `byebye` is answered with `221` (and text), after
 //! > which the server closes the connection.
 
-use mftp_protocol::{Code, Reply};
+use mftp_protocol::Code;
 
 use super::Outcome;
 use crate::connection::Connection;
 
 pub fn apply(conn: &mut Connection) -> Outcome {
-    conn.queue(&Reply::new(Code::Goodbye, "bye"));
+    conn.reply(Code::Goodbye, "bye");
     Outcome {
         close: true,
         ..Outcome::reply(Code::Goodbye)

@@ -8,13 +8,11 @@ use mftp_protocol::Code;
 use super::Outcome;
 use crate::connection::Connection;
 
-/// The greeting, sent on accept (FRAME-1) and for `connme`.
-#[must_use]
-pub fn greeting() -> mftp_protocol::Reply {
-    mftp_protocol::Reply::new(Code::Ready, format!("{} ready", mftp_protocol::PROTOCOL))
-}
+/// The greeting's text, sent with `220` on accept (FRAME-1) and for
+/// `connme`.
+pub const GREETING: &str = "mftp/1 ready";
 
 pub fn apply(conn: &mut Connection) -> Outcome {
-    conn.queue(&greeting());
+    conn.reply(Code::Ready, GREETING);
     Outcome::reply(Code::Ready)
 }

@@ -10,7 +10,7 @@
 //! bytes go out with `sendfile(2)`; a file that shrinks meanwhile ends the
 //! connection.
 
-use mftp_protocol::{Code, Name, Reply};
+use mftp_protocol::{Code, Name};
 
 use super::{Context, Outcome, fail};
 use crate::connection::{Connection, DataError};
@@ -24,7 +24,7 @@ pub async fn apply(
         Ok(opened) => opened,
         Err(error) => return Ok(fail(conn, &error)),
     };
-    conn.queue(&Reply::new(Code::DataFollows, len.to_string()));
+    conn.reply(Code::DataFollows, len);
     conn.send_file(&file, len).await?;
     Ok(Outcome {
         bytes: len,

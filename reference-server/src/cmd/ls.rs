@@ -6,7 +6,7 @@
 //! Sorting and leaving out what cannot be shown (LS-3, LS-5) is the
 //! storage's job; this file only writes the listing.
 
-use mftp_protocol::{Code, Name, Reply};
+use mftp_protocol::{Code, Name};
 
 use super::{Context, Outcome, fail};
 use crate::connection::Connection;
@@ -16,7 +16,7 @@ pub fn apply(conn: &mut Connection, ctx: &Context, dir: Option<&Name>) -> Outcom
         Ok(entries) => entries,
         Err(error) => return fail(conn, &error),
     };
-    conn.queue(&Reply::new(Code::Listing, entries.len().to_string()));
+    conn.reply(Code::Listing, entries.len());
     for entry in &entries {
         conn.queue_raw(entry.name.as_bytes());
         conn.queue_raw(if entry.is_dir { b"/\n" } else { b"\n" });

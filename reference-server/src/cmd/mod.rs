@@ -14,7 +14,7 @@ mod upload;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mftp_protocol::{Code, Reply, Request};
+use mftp_protocol::{Code, Request};
 
 use crate::connection::{Connection, DataError};
 use crate::storage::{Storage, StorageError};
@@ -83,6 +83,6 @@ pub async fn execute(
 fn fail(conn: &mut Connection, error: &StorageError) -> Outcome {
     let code = error.kind.code();
     tracing::debug!(%error, "storage");
-    conn.queue(&Reply::new(code, code.meaning()));
+    conn.reply(code, code.meaning());
     Outcome::reply(code)
 }

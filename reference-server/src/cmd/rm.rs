@@ -7,19 +7,19 @@
 //! > inside the root, `rm` removes the link itself and leaves its target
 //! > untouched.
 
-use mftp_protocol::{Code, Name, Reply};
+use mftp_protocol::{Code, Name};
 
 use super::{Context, Outcome, fail};
 use crate::connection::Connection;
 
 pub fn apply(conn: &mut Connection, ctx: &Context, name: &Name) -> Outcome {
     if ctx.limits.read_only {
-        conn.queue(&Reply::new(Code::ReadOnly, Code::ReadOnly.meaning()));
+        conn.reply(Code::ReadOnly, Code::ReadOnly.meaning());
         return Outcome::reply(Code::ReadOnly);
     }
     match ctx.storage.remove_file(name) {
         Ok(()) => {
-            conn.queue(&Reply::new(Code::Removed, "removed"));
+            conn.reply(Code::Removed, "removed");
             Outcome::reply(Code::Removed)
         }
         Err(error) => fail(conn, &error),

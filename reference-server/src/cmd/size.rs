@@ -5,7 +5,7 @@
 //!
 //! `<mb>` comes from [`mftp_protocol::megabytes`] (SIZE-2: integer rounding).
 
-use mftp_protocol::{Code, Name, Reply, megabytes};
+use mftp_protocol::{Code, Name, megabytes};
 
 use super::{Context, Outcome, fail};
 use crate::connection::Connection;
@@ -13,10 +13,10 @@ use crate::connection::Connection;
 pub fn apply(conn: &mut Connection, ctx: &Context, name: &Name) -> Outcome {
     match ctx.storage.file_size(name) {
         Ok(bytes) => {
-            conn.queue(&Reply::new(
+            conn.reply(
                 Code::FileSize,
-                format!("{bytes} {} MB", megabytes(bytes)),
-            ));
+                format_args!("{bytes} {} MB", megabytes(bytes)),
+            );
             Outcome::reply(Code::FileSize)
         }
         Err(error) => fail(conn, &error),

@@ -12,7 +12,7 @@
 //! The first two checks happen in `Request::parse`. The data streams into a
 //! hidden temporary file in chunks; memory does not grow with the size.
 
-use mftp_protocol::{Code, Name, Reply};
+use mftp_protocol::{Code, Name};
 use tokio::sync::mpsc;
 
 use super::{Context, Outcome, fail};
@@ -37,18 +37,18 @@ pub async fn apply(
         .max_upload_bytes
         .is_some_and(|limit| size > limit)
     {
-        conn.queue(&Reply::new(Code::TooLarge, Code::TooLarge.meaning()));
+        conn.reply(Code::TooLarge, Code::TooLarge.meaning());
         return Ok(Outcome::reply(Code::TooLarge));
     }
     if ctx.limits.read_only {
-        conn.queue(&Reply::new(Code::ReadOnly, Code::ReadOnly.meaning()));
+        conn.reply(Code::ReadOnly, Code::ReadOnly.meaning());
         return Ok(Outcome::reply(Code::ReadOnly));
     }
     let upload = match ctx.storage.begin_upload(name) {
         Ok(upload) => upload,
         Err(error) => return Ok(fail(conn, &error)),
     };
-    conn.queue(&Reply::new(Code::DataFollows, size.to_string()));
+    conn.reply(Code::DataFollows, size);
     conn.flush().await?;
 
     let (to_disk, from_socket) = mpsc::channel::<(Vec<u8>, usize)>(IN_FLIGHT);
@@ -88,7 +88,7 @@ pub async fn apply(
         .map_err(|e| DataError::Io(std::io::Error::other(e)))?;
     match stored {
         Ok(()) => {
-            conn.queue(&Reply::new(Code::Stored, size.to_string()));
+            conn.reply(Code::Stored, size);
             Ok(Outcome {
                 bytes: size,
                 ..Outcome::reply(Code::Stored)

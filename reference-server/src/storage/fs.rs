@@ -171,19 +171,24 @@ impl Storage for FsStorage {
     }
 
     fn open_file(&self, name: &Name) -> Result<(std::fs::File, u64)> {
-        self.file_len(name)?;
-        // O_NONBLOCK: should a FIFO be swapped in after the check above,
-        // opening it must not hang the connection.
+        // Open first, then look at what was opened (fstat): one lookup, and
+        // the size announced is that of the very file sent. O_NONBLOCK keeps
+        // a FIFO from hanging the open; it is refused just below.
         let file = self
             .root
             .open_with(
                 name.as_str(),
-                OpenOptions::new()
-                    .read(true)
-                    .custom_flags(rustix::fs::OFlags::NONBLOCK.bits().cast_signed()),
+                OpenOptions::new().read(true).custom_flags(
+                    (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY)
+                        .bits()
+                        .cast_signed(),
+                ),
             )
             .map_err(lookup_error)?;
         let meta = file.metadata().map_err(io_error)?;
+        if meta.is_dir() {
+            return Err(StorageError::new(ErrorKind::WrongKind, "is a directory"));
+        }
         if !meta.is_file() {
             return Err(StorageError::new(ErrorKind::NotFound, "not a regular file"));
         }
