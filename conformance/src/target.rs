@@ -88,18 +88,31 @@ fn kill_group(pgid: u32) {
 /// A port on 127.0.0.1 that was free a moment ago, not handed out before in
 /// this run, and not handed out by another suite process running now.
 ///
-/// Two processes that bind port 0 can both be given the port that one of
-/// them is about to hand to a server still starting up; the other's start-up
-/// probe would then reach the first one's server and grade it instead. So
-/// every port handed out is also locked (`flock`) in a file under `/tmp`
-/// until this process exits, and a port another process holds is
-/// skipped. Where no lock file can be made the port is used unlocked.
+/// Between this moment and the moment the server binds it (a second or
+/// more for a slow start), another process could take the port, and the
+/// start-up probe would then reach that process's listener and grade it
+/// instead. So ports are picked at random below the system's ephemeral
+/// range, where other programs' `bind(0)` and outgoing connections never
+/// land, and every port handed out is locked (`flock`) in a file under
+/// `/tmp` until this process exits, so that suites running at the same time
+/// skip each other's. Where that range is too small the port comes from
+/// `bind(0)`; where no lock file can be made it is used unlocked.
 ///
 /// # Errors
 /// Binding a socket failed.
 pub fn free_port() -> io::Result<u16> {
-    for _ in 0..64 {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let range = port_range();
+    for attempt in 0..256 {
+        let port = match &range {
+            Some(r) if attempt < 192 => {
+                let port = rand::random_range(r.clone());
+                if TcpListener::bind(("127.0.0.1", port)).is_err() {
+                    continue;
+                }
+                port
+            }
+            _ => TcpListener::bind("127.0.0.1:0")?.local_addr()?.port(),
+        };
         let mut ports = lock(&PORTS);
         let ports = ports.get_or_insert_with(HashMap::new);
         if ports.contains_key(&port) {
@@ -112,7 +125,17 @@ pub fn free_port() -> io::Result<u16> {
         };
         return Ok(port);
     }
-    Err(io::Error::other("no fresh port after 64 tries"))
+    Err(io::Error::other("no fresh port after 256 tries"))
+}
+
+/// Ports below the ephemeral range (Linux says where it starts; elsewhere
+/// IANA's 49152 is assumed), from 20000 up, if that leaves at least 4096.
+fn port_range() -> Option<std::ops::Range<u16>> {
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(49152);
+    (ephemeral >= 20000 + 4096).then_some(20000..ephemeral)
 }
 
 /// `Some(Ok(lock))`: `port` is ours; `Some(Err(()))`: another process holds
