@@ -6,7 +6,7 @@
 //! run leaves no orphaned servers.
 
 use crate::options::ServerSpec;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read as _, Seek as _, SeekFrom};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -45,9 +45,9 @@ pub fn unregister_dir(id: u64) {
 
 /// Set once the run is being interrupted: no new server may start.
 static STOPPING: AtomicBool = AtomicBool::new(false);
-/// Ports handed out in this run, so parallel cases never share one, each
-/// with the lock that keeps other suite processes off it (see `free_port`).
-static PORTS: Mutex<Option<HashMap<u16, Option<File>>>> = Mutex::new(None);
+/// Ports handed out in this run, so parallel cases never share one, and the
+/// locks that keep other suite processes off them (see `free_port`).
+static PORTS: Mutex<Option<Ports>> = Mutex::new(None);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -91,41 +91,78 @@ fn kill_group(pgid: u32) {
 /// Between this moment and the moment the server binds it (a second or
 /// more for a slow start), another process could take the port, and the
 /// start-up probe would then reach that process's listener and grade it
-/// instead. So ports are picked at random below the system's ephemeral
-/// range, where other programs' `bind(0)` and outgoing connections never
-/// land, and every port handed out is locked (`flock`) in a file under
-/// `/tmp` until this process exits, so that suites running at the same time
-/// skip each other's. Where that range is too small the port comes from
-/// `bind(0)`; where no lock file can be made it is used unlocked.
+/// instead. So ports come from below the system's ephemeral range, where
+/// other programs' `bind(0)` and outgoing connections never land, in blocks
+/// of [`BLOCK`] that a run locks (`flock` on a file under `/tmp`) until it
+/// exits, so that suites running at the same time never share one. Where
+/// that range is too small the port comes from `bind(0)`; where no lock file
+/// can be made a block is used unlocked.
 ///
 /// # Errors
 /// Binding a socket failed.
 pub fn free_port() -> io::Result<u16> {
-    let range = port_range();
-    for attempt in 0..256 {
-        let port = match &range {
-            Some(r) if attempt < 192 => {
-                let port = rand::random_range(r.clone());
-                if TcpListener::bind(("127.0.0.1", port)).is_err() {
-                    continue;
-                }
-                port
-            }
-            _ => TcpListener::bind("127.0.0.1:0")?.local_addr()?.port(),
+    let mut ports = lock(&PORTS);
+    let ports = ports.get_or_insert_with(Ports::default);
+    for _ in 0..1024 {
+        let Some(port) = ports.next() else {
+            break;
         };
-        let mut ports = lock(&PORTS);
-        let ports = ports.get_or_insert_with(HashMap::new);
-        if ports.contains_key(&port) {
-            continue;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
         }
-        match port_lock(port) {
-            Some(Ok(file)) => ports.insert(port, Some(file)),
-            Some(Err(())) => continue,
-            None => ports.insert(port, None),
-        };
-        return Ok(port);
     }
-    Err(io::Error::other("no fresh port after 256 tries"))
+    // No range below the ephemeral one, or no block left: bind(0).
+    for _ in 0..64 {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        if ports.given.insert(port) {
+            return Ok(port);
+        }
+    }
+    Err(io::Error::other("no fresh port after 64 tries"))
+}
+
+/// Ports per locked block.
+const BLOCK: u16 = 32;
+
+/// The ports of this run: locked blocks, the next unused port of the
+/// current one, and every port handed out.
+#[derive(Default)]
+struct Ports {
+    /// Held for the lock; `None` where the lock file could not be made.
+    blocks: Vec<Option<File>>,
+    current: Option<std::ops::Range<u16>>,
+    given: HashSet<u16>,
+}
+
+impl Ports {
+    /// The next port of the current block, locking a new block as needed.
+    fn next(&mut self) -> Option<u16> {
+        loop {
+            if let Some(port) = self.current.as_mut().and_then(Iterator::next) {
+                if self.given.insert(port) {
+                    return Some(port);
+                }
+                continue;
+            }
+            self.current = Some(self.lock_block()?);
+        }
+    }
+
+    /// A block no other suite process holds, picked at random.
+    fn lock_block(&mut self) -> Option<std::ops::Range<u16>> {
+        let range = port_range()?;
+        let count = (range.end - range.start) / BLOCK;
+        for _ in 0..64 {
+            let start = range.start + rand::random_range(0..count) * BLOCK;
+            match block_lock(start) {
+                Some(Err(())) => continue,
+                Some(Ok(file)) => self.blocks.push(Some(file)),
+                None => self.blocks.push(None),
+            }
+            return Some(start..start + BLOCK);
+        }
+        None
+    }
 }
 
 /// Ports below the ephemeral range (Linux says where it starts; elsewhere
@@ -138,9 +175,9 @@ fn port_range() -> Option<std::ops::Range<u16>> {
     (ephemeral >= 20000 + 4096).then_some(20000..ephemeral)
 }
 
-/// `Some(Ok(lock))`: `port` is ours; `Some(Err(()))`: another process holds
-/// it; `None`: no lock file could be made.
-fn port_lock(port: u16) -> Option<Result<File, ()>> {
+/// `Some(Ok(lock))`: the block starting at `start` is ours; `Some(Err(()))`:
+/// another process holds it; `None`: no lock file could be made.
+fn block_lock(start: u16) -> Option<Result<File, ()>> {
     // A fixed place, not $TMPDIR: suites started with different TMPDIRs
     // must still see each other's locks.
     let uid = rustix::process::getuid().as_raw();
@@ -150,7 +187,7 @@ fn port_lock(port: u16) -> Option<Result<File, ()>> {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join(port.to_string()))
+        .open(dir.join(format!("{start}-{}", start + BLOCK - 1)))
         .ok()?;
     match file.try_lock() {
         Ok(()) => Some(Ok(file)),
