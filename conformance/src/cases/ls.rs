@@ -40,7 +40,7 @@ pub fn cases() -> Vec<Case> {
             covers: &[
                 ("LS-5", "7188a784c8d1"),
                 ("SEC-2", "b43225f8ef7a"),
-                ("SEC-3", "4ce944015c3c"),
+                ("SEC-3", "5773667f06df"),
             ],
             run: left_out,
             ..Case::DEFAULT

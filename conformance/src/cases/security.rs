@@ -28,7 +28,7 @@ pub fn cases() -> Vec<Case> {
             id: "SEC-3",
             title: "links that escape the root are absent and nothing outside is read or changed",
             covers: &[
-                ("SEC-3", "4ce944015c3c"),
+                ("SEC-3", "5773667f06df"),
                 ("SEC-1", "08e4dc0d4133"),
                 ("UPLOAD-5", "b266f0e193c3"),
             ],
@@ -118,6 +118,8 @@ fn inside_links(ctx: &mut Ctx) -> Result<(), Fail> {
 fn escaping_links(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.symlink("esc.txt", "../outside/secret.txt")?;
     ctx.symlink("abs.txt", ctx.outside.join("secret.txt"))?;
+    // Absolute, and pointing inside the root: still counts as outside.
+    ctx.symlink("absin.txt", ctx.root.join("a.txt"))?;
     ctx.symlink("escdir", "../outside")?;
     ctx.symlink("dangling", "nowhere")?;
     ctx.symlink("loop", "loop")?;
@@ -136,6 +138,9 @@ fn escaping_links(ctx: &mut Ctx) -> Result<(), Fail> {
         "size abs.txt",
         "download abs.txt",
         "rm abs.txt",
+        "size absin.txt",
+        "download absin.txt",
+        "rm absin.txt",
         "ls escdir",
         "size escdir/secret.txt",
         "download escdir/secret.txt",
