@@ -34,6 +34,44 @@ fn connect(addr: std::net::SocketAddr) -> TcpStream {
     stream
 }
 
+/// `baseline/echo`'s server in a process of its own (`src/bin/echo-server.rs`);
+/// killed and reaped on drop.
+struct EchoProcess {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+}
+
+impl EchoProcess {
+    fn start() -> Self {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_echo-server"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start echo-server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        let read = std::io::BufReader::new(stdout).read_line(&mut line);
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse().ok());
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("echo-server did not start: {read:?} {line:?}");
+        };
+        Self { child, addr }
+    }
+}
+
+impl Drop for EchoProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn roundtrip(c: &mut Criterion) {
     // Before any server starts: they inherit the CPU.
     let _pin = pin_to_one_cpu();
@@ -49,6 +87,8 @@ fn roundtrip(c: &mut Criterion) {
     let mut epoll_stream = connect(epoll_server.addr());
     let tokio_server = TokioEchoServer::start().expect("tokio echo server");
     let mut tokio_stream = connect(tokio_server.addr());
+    let echo_process = EchoProcess::start();
+    let mut echo_process_stream = connect(echo_process.addr);
     let greeter = Greeter::start().expect("greeter");
     let mut scratch = vec![0_u8; MESSAGE.len() * 100];
     let batch = MESSAGE.repeat(100);
@@ -61,6 +101,9 @@ fn roundtrip(c: &mut Criterion) {
     });
     bench(c, "baseline", "echo_epoll", None, 0, |b| {
         b.iter(|| echo(&mut epoll_stream, MESSAGE, &mut scratch).expect("echo"));
+    });
+    bench(c, "baseline", "echo_process", None, 0, |b| {
+        b.iter(|| echo(&mut echo_process_stream, MESSAGE, &mut scratch).expect("echo"));
     });
     bench(c, "baseline", "echo_tokio", None, 0, |b| {
         b.iter(|| echo(&mut tokio_stream, MESSAGE, &mut scratch).expect("echo"));

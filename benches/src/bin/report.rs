@@ -139,6 +139,12 @@ const ROWS: &[Row] = &[
         None,
     ),
     row(
+        "`size` round trip vs. echo in its own process",
+        "roundtrip/size",
+        "baseline/echo_process",
+        None,
+    ),
+    row(
         "`size` round trip vs. tokio echo",
         "roundtrip/size",
         "baseline/echo_tokio",
