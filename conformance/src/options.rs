@@ -52,6 +52,17 @@ mftp/1 conformance suite options (all others go to the test harness):
 Environment: MFTP_SERVER, MFTP_SERVER_CMD, MFTP_REPORT_JSON, MFTP_JUNIT
 work like the options above.";
 
+/// The suite's own options, each taking a value; everything else goes to
+/// the test harness.
+pub const VALUE_OPTIONS: &[&str] = &[
+    "--server",
+    "--server-cmd",
+    "--startup-timeout",
+    "--step-timeout",
+    "--report-json",
+    "--junit",
+];
+
 /// Splits `args` (without argv\[0\]) into the suite's options and the rest.
 ///
 /// # Errors
@@ -83,15 +94,7 @@ pub fn parse(args: Vec<String>) -> Result<(Options, Vec<String>), String> {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        let known = [
-            "--server",
-            "--server-cmd",
-            "--startup-timeout",
-            "--step-timeout",
-            "--report-json",
-            "--junit",
-        ];
-        if !known.contains(&flag.as_str()) {
+        if !VALUE_OPTIONS.contains(&flag.as_str()) {
             if flag == "--help" || flag == "-h" {
                 eprintln!("{USAGE}\n");
             }

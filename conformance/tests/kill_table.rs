@@ -183,16 +183,6 @@ const DEFAULT_THREADS: usize = 3;
 /// Limit for one run of the suite (alone it takes a few seconds).
 const DEADLINE: Duration = Duration::from_secs(300);
 
-/// The suite's own options that take a value.
-const SUITE_OPTIONS: &[&str] = &[
-    "--server",
-    "--server-cmd",
-    "--startup-timeout",
-    "--step-timeout",
-    "--report-json",
-    "--junit",
-];
-
 /// Room a suite run needs in its temp dir (its largest files are 64 MiB).
 const ROOM_PER_RUN: u64 = 512 << 20;
 
@@ -250,7 +240,7 @@ fn split_args(args: Vec<String>) -> (bool, Vec<String>) {
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         let flag = arg.split_once('=').map_or(arg.as_str(), |(f, _)| f);
-        if !SUITE_OPTIONS.contains(&flag) {
+        if !conformance::options::VALUE_OPTIONS.contains(&flag) {
             rest.push(arg);
             continue;
         }
