@@ -43,24 +43,11 @@ struct EchoProcess {
 
 impl EchoProcess {
     fn start() -> Self {
-        use std::io::BufRead as _;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_echo-server"))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start echo-server");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        let read = std::io::BufReader::new(stdout).read_line(&mut line);
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok());
-        let Some(addr) = addr else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("echo-server did not start: {read:?} {line:?}");
-        };
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_echo-server"));
+        // Its stdin closes when this process ends, which ends it too.
+        command.stdin(std::process::Stdio::piped());
+        let (child, _stdout, addr) =
+            benches::server::spawn_listening(&mut command).expect("start echo-server");
         Self { child, addr }
     }
 }

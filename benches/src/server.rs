@@ -104,31 +104,16 @@ impl Server {
     /// Starts the server on an existing root directory, which it then owns.
     pub fn start_in(root: TempDir, extra: &[&str]) -> anyhow::Result<Self> {
         let bin = binary()?;
-        let mut child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        command
             .arg("--root")
             .arg(root.path())
             .args(["--port", "0", "--log-level", "warn"])
             .args(extra)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
+            .stderr(Stdio::inherit());
+        let (child, stdout, addr) = spawn_listening(&mut command)
             .with_context(|| format!("cannot start {}", bin.display()))?;
-        let stdout = child.stdout.take().context("no stdout pipe")?;
-        // From here on a guard owns the child, so an early return reaps it.
-        let mut guard = Reaper(Some(child));
-        let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .context("reading the server's first line")?;
-        let addr: SocketAddr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .with_context(|| format!("unexpected first line from the server: {line:?}"))?
-            .parse()
-            .with_context(|| format!("bad address in {line:?}"))?;
-        let child = guard.0.take().context("child vanished")?;
         Ok(Self {
             child,
             _stdout: stdout,
@@ -169,7 +154,32 @@ impl Drop for Server {
     }
 }
 
-/// Kills and reaps a child that has not been handed to a [`Server`] yet.
+/// Starts `command` with its stdout piped and waits for its first line,
+/// `listening on ADDR` (the reference server's and `echo-server`'s
+/// contract). The child is killed and reaped if that line does not come.
+pub fn spawn_listening(
+    command: &mut Command,
+) -> anyhow::Result<(Child, BufReader<ChildStdout>, SocketAddr)> {
+    let mut child = command.stdout(Stdio::piped()).spawn()?;
+    let stdout = child.stdout.take().context("no stdout pipe")?;
+    // From here on a guard owns the child, so an early return reaps it.
+    let mut guard = Reaper(Some(child));
+    let mut stdout = BufReader::new(stdout);
+    let mut line = String::new();
+    stdout
+        .read_line(&mut line)
+        .context("reading the first line")?;
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .with_context(|| format!("unexpected first line: {line:?}"))?
+        .parse()
+        .with_context(|| format!("bad address in {line:?}"))?;
+    let child = guard.0.take().context("child vanished")?;
+    Ok((child, stdout, addr))
+}
+
+/// Kills and reaps a child that has not been handed over yet.
 struct Reaper(Option<Child>);
 
 impl Drop for Reaper {
