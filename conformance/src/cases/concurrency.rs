@@ -5,6 +5,17 @@ use crate::case::{Case, Ctx, fixture};
 use crate::fail::{Fail, ensure};
 use std::time::Instant;
 
+/// The fixture root's listing once these cases have added `big.bin`.
+const ROOT_WITH_BIG: &[&str] = &[
+    "a.txt",
+    "big.bin",
+    "café/",
+    "docs/",
+    "empty/",
+    "my file.txt",
+    "zero.bin",
+];
+
 pub fn cases() -> Vec<Case> {
     vec![
         Case {
@@ -101,16 +112,7 @@ fn not_delayed(ctx: &mut Ctx) -> Result<(), Fail> {
     let started = Instant::now();
     let mut other = ctx.conn()?;
     other.cmd("ls")?;
-    let want = [
-        "a.txt",
-        "big.bin",
-        "café/",
-        "docs/",
-        "empty/",
-        "my file.txt",
-        "zero.bin",
-    ];
-    names(&mut other, &want, "CONC-1", "ls").map_err(|f| {
+    names(&mut other, ROOT_WITH_BIG, "CONC-1", "ls").map_err(|f| {
         // The upload in progress listed: UPLOAD-6's failure, not CONC-1's.
         if f.actual.contains("\"up.bin\"") {
             Fail {
@@ -170,16 +172,7 @@ fn garbage(ctx: &mut Ctx) -> Result<(), Fail> {
     // that a listing showing them does not count against CONC-2.
     ctx.expect_root(&before, "SEC-4")?;
     early.cmd("ls")?;
-    let want = [
-        "a.txt",
-        "big.bin",
-        "café/",
-        "docs/",
-        "empty/",
-        "my file.txt",
-        "zero.bin",
-    ];
-    names(&mut early, &want, "CONC-2", "ls")?;
+    names(&mut early, ROOT_WITH_BIG, "CONC-2", "ls")?;
     let mut late = ctx.conn()?;
     late.cmd("size a.txt")?;
     size_is(&mut late, 5, "CONC-2")
