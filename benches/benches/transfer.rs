@@ -72,6 +72,20 @@ impl Pair {
     }
 }
 
+/// The pair a transfer of `bytes` uses: small ones run pinned to CPU 0
+/// (the returned guard holds the pin), larger ones on every CPU.
+fn pair_for<'a>(
+    bytes: u64,
+    pinned: &'a mut Pair,
+    free: &'a mut Pair,
+) -> (Option<benches::Pin>, &'a mut Pair) {
+    if bytes <= PIN_UP_TO {
+        (Some(pin_to_one_cpu()), pinned)
+    } else {
+        (None, free)
+    }
+}
+
 /// Creates one random file per transfer size in `dir`.
 fn source_files(dir: &std::path::Path) -> Vec<(u64, PathBuf)> {
     TRANSFER_SIZES
@@ -96,12 +110,7 @@ fn download(c: &mut Criterion) {
     let mut free = Pair::start(false, &sources);
 
     for bytes in TRANSFER_SIZES {
-        let pin = (bytes <= PIN_UP_TO).then(pin_to_one_cpu);
-        let pair = if pin.is_some() {
-            &mut pinned
-        } else {
-            &mut free
-        };
+        let (_pin, pair) = pair_for(bytes, &mut pinned, &mut free);
         let label = files::label(bytes);
         let file = name(&format!("{label}.bin"));
         let throughput = Some(Throughput::Bytes(bytes));
@@ -150,12 +159,7 @@ fn upload(c: &mut Criterion) {
     let block = vec![0x5a_u8; usize::try_from(MIB).expect("1 MiB")];
 
     for bytes in TRANSFER_SIZES {
-        let pin = (bytes <= PIN_UP_TO).then(pin_to_one_cpu);
-        let pair = if pin.is_some() {
-            &mut pinned
-        } else {
-            &mut free
-        };
+        let (_pin, pair) = pair_for(bytes, &mut pinned, &mut free);
         let label = files::label(bytes);
         let target = name(&format!("up-{label}.bin"));
         let throughput = Some(Throughput::Bytes(bytes));
