@@ -73,6 +73,14 @@ impl Code {
         self as u16
     }
 
+    /// The number as its three ASCII digits, as sent on the wire.
+    #[must_use]
+    pub fn digits(self) -> [u8; 3] {
+        let n = self.number();
+        // Every code is in 100..=599, so each quotient is one digit.
+        [digit(n / 100), digit(n / 10 % 10), digit(n % 10)]
+    }
+
     /// The code with this number, if mftp/1 defines it.
     #[must_use]
     pub fn from_number(number: u16) -> Option<Self> {
@@ -189,6 +197,12 @@ impl Reply {
     }
 }
 
+/// One decimal digit as ASCII (`n` < 10).
+fn digit(n: u16) -> u8 {
+    // n < 10 always fits; `as` cannot truncate here.
+    b'0' + (n % 10) as u8
+}
+
 /// The `<mb>` field of `size` (SIZE-2): bytes / 1 048 576, two decimals,
 /// rounded half away from zero with integer arithmetic.
 ///
@@ -197,8 +211,42 @@ impl Reply {
 /// ```
 #[must_use]
 pub fn megabytes(bytes: u64) -> String {
-    let hundredths = (u128::from(bytes) * 100 + 524_288) / 1_048_576;
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+    Megabytes(bytes).to_string()
+}
+
+/// [`megabytes`] as a `Display` that does not allocate (the server writes
+/// it straight into its output buffer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Megabytes(pub u64);
+
+impl fmt::Display for Megabytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hundredths = (u128::from(self.0) * 100 + 524_288) / 1_048_576;
+        // At most (2^64 - 1) * 100 / 2^20 + 1, well inside u64.
+        let hundredths = u64::try_from(hundredths).unwrap_or(u64::MAX);
+        let fraction = u16::try_from(hundredths % 100).unwrap_or(0);
+        f.write_str(itoa::Buffer::new().format(hundredths / 100))?;
+        let fraction = [b'.', digit(fraction / 10), digit(fraction % 10)];
+        f.write_str(std::str::from_utf8(&fraction).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// The text of a `213` reply (SIZE-1): `<bytes> <mb> MB`.
+///
+/// ```
+/// let text = mftp_protocol::reply::FileSizeText(131_072).to_string();
+/// assert_eq!(text, "131072 0.13 MB");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSizeText(pub u64);
+
+impl fmt::Display for FileSizeText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(itoa::Buffer::new().format(self.0))?;
+        f.write_str(" ")?;
+        Megabytes(self.0).fmt(f)?;
+        f.write_str(" MB")
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +280,20 @@ mod tests {
         assert!(Reply::parse(b"2x1 hi").is_err());
         assert!(Reply::parse(b"2211 hi").is_err());
         assert!(Reply::parse(b"099 hi").is_err());
+    }
+
+    #[test]
+    fn megabytes_at_the_extremes() {
+        assert_eq!(megabytes(u64::MAX), "17592186044416.00");
+        assert_eq!(megabytes(1_048_575), "1.00");
+        assert_eq!(FileSizeText(0).to_string(), "0 0.00 MB");
+    }
+
+    #[test]
+    fn digits_are_the_number() {
+        for code in Code::ALL {
+            assert_eq!(code.digits(), code.number().to_string().as_bytes());
+        }
     }
 
     #[test]

@@ -90,18 +90,25 @@ impl Request {
         };
         // CMD-3: an empty argument counts as none.
         let argument = argument.filter(|arg| !arg.is_empty());
-        let lower = verb.to_ascii_lowercase();
-        match lower.as_slice() {
-            b"connme" => no_argument("connme", argument).map(|()| Request::Connme),
-            b"byebye" => no_argument("byebye", argument).map(|()| Request::Byebye),
-            b"ls" => argument.map(name).transpose().map(Request::Ls),
-            b"size" => required("size", argument).and_then(name).map(Request::Size),
-            b"download" => required("download", argument)
+        let is = |word: &str| verb.eq_ignore_ascii_case(word.as_bytes());
+        if is("size") {
+            required("size", argument).and_then(name).map(Request::Size)
+        } else if is("download") {
+            required("download", argument)
                 .and_then(name)
-                .map(Request::Download),
-            b"rm" => required("rm", argument).and_then(name).map(Request::Rm),
-            b"upload" => upload(argument),
-            _ => Err(ParseError::UnknownVerb),
+                .map(Request::Download)
+        } else if is("upload") {
+            upload(argument)
+        } else if is("ls") {
+            argument.map(name).transpose().map(Request::Ls)
+        } else if is("rm") {
+            required("rm", argument).and_then(name).map(Request::Rm)
+        } else if is("connme") {
+            no_argument("connme", argument).map(|()| Request::Connme)
+        } else if is("byebye") {
+            no_argument("byebye", argument).map(|()| Request::Byebye)
+        } else {
+            Err(ParseError::UnknownVerb)
         }
     }
 
