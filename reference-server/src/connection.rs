@@ -5,18 +5,24 @@
 //! and queues replies so that a batch of pipelined commands is answered with
 //! one write. Every wait for the client is bounded by the idle timeout
 //! (LIMIT-1).
+//!
+//! Each connection runs on a thread of its own with a blocking socket: a
+//! command costs one `read`, the command's own work and one `write`, with
+//! no scheduler or readiness polling in between (this is what keeps a
+//! `size` round trip close to a plain TCP echo; see `benches/README.md`).
+//! The socket's receive and send timeouts are the idle timeout, so no read,
+//! write or `sendfile` waits longer than that; the server's stop signal
+//! reaches a connection blocked waiting for a command through
+//! [`crate::shutdown`].
 
-use std::io;
+use std::io::{self, Read as _, Write as _};
+use std::net::{Shutdown as Direction, TcpStream};
 use std::os::fd::AsFd;
-use std::time::Duration;
-
-use std::io::Write as _;
+use std::time::{Duration, Instant};
 
 use mftp_protocol::{Code, FrameError, MAX_LINE, take_line};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
-use tokio::net::TcpStream;
 
-use crate::shutdown::Shutdown;
+use crate::shutdown::Watch;
 
 /// How much is read from the socket at once while waiting for a command.
 const COMMAND_READ: usize = 16 * 1024;
@@ -36,8 +42,9 @@ const LINGER_BYTES: usize = 4 * 1024 * 1024;
 /// What arrived when the server waited for a command.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Incoming {
-    /// A command line, without LF or CR (FRAME-2).
-    Line(Vec<u8>),
+    /// A command line, without LF or CR (FRAME-2), is in the caller's
+    /// buffer.
+    Line,
     /// The client closed the connection.
     Closed,
     /// FRAME-4: the limit was reached without an LF.
@@ -65,7 +72,8 @@ pub enum DataError {
 /// A client connection.
 #[derive(Debug)]
 pub struct Connection {
-    stream: TcpStream,
+    /// The socket, registered with the server's stop signal.
+    watch: Watch,
     /// Bytes received; `input[start..end]` are not used yet. Fixed size:
     /// larger than a command line (FRAME-4), so a line always fits.
     input: Box<[u8]>,
@@ -73,30 +81,38 @@ pub struct Connection {
     end: usize,
     /// Replies queued but not yet written.
     output: Vec<u8>,
-    idle_timeout: Duration,
 }
 
 impl Connection {
-    /// Wraps an accepted socket.
-    #[must_use]
-    pub fn new(stream: TcpStream, idle_timeout: Duration) -> Self {
+    /// Wraps an accepted socket (blocking or not: it is made blocking).
+    ///
+    /// # Errors
+    /// When the socket's mode or timeouts cannot be set.
+    pub fn new(watch: Watch, idle_timeout: Duration) -> io::Result<Self> {
+        let stream = watch.socket();
+        stream.set_nonblocking(false)?;
         // Replies are small and awaited one by one; Nagle would delay them.
-        let _ = stream.set_nodelay(true);
-        Self {
-            stream,
+        stream.set_nodelay(true)?;
+        // LIMIT-1 for every single read, write and sendfile.
+        stream.set_read_timeout(Some(idle_timeout))?;
+        stream.set_write_timeout(Some(idle_timeout))?;
+        Ok(Self {
+            watch,
             input: vec![0; COMMAND_READ].into_boxed_slice(),
             start: 0,
             end: 0,
             output: Vec::with_capacity(1024),
-            idle_timeout,
-        }
+        })
     }
 
     /// Queues a reply line; it is written by the next [`Connection::flush`],
     /// which happens at the latest before the server waits for the client.
     pub fn reply(&mut self, code: Code, text: impl std::fmt::Display) {
+        self.output.extend_from_slice(&code.digits());
+        self.output.push(b' ');
         // Writing to a Vec cannot fail.
-        let _ = writeln!(self.output, "{} {text}", code.number());
+        let _ = write!(self.output, "{text}");
+        self.output.push(b'\n');
     }
 
     /// Queues raw bytes (listing lines).
@@ -105,12 +121,13 @@ impl Connection {
     }
 
     /// Writes everything queued.
-    pub async fn flush(&mut self) -> io::Result<()> {
+    ///
+    /// # Errors
+    /// A socket error, or `TimedOut` if the client did not read for the idle
+    /// timeout.
+    pub fn flush(&mut self) -> io::Result<()> {
         if !self.output.is_empty() {
-            // A client that stops reading must not hold the task forever.
-            tokio::time::timeout(self.idle_timeout, self.stream.write_all(&self.output))
-                .await
-                .map_err(|_| stalled())??;
+            self.socket().write_all(&self.output).map_err(timed_out)?;
             self.output.clear();
         }
         Ok(())
@@ -123,65 +140,75 @@ impl Connection {
     /// the last reply before the client reads it; so after sending FIN the
     /// server reads and discards what is still coming, bounded in time and
     /// bytes (a "lingering close").
-    pub async fn close(mut self, last: Option<(Code, &str)>) {
+    pub fn close(mut self, last: Option<(Code, &str)>) {
         if let Some((code, text)) = last {
             self.reply(code, text);
         }
-        let _ = self.flush().await;
-        let _ = self.stream.shutdown().await;
+        let _ = self.flush();
+        let _ = self.socket().shutdown(Direction::Write);
+        let deadline = Instant::now() + LINGER_TIME;
         let mut sink = [0_u8; 16 * 1024];
         let mut budget = LINGER_BYTES;
-        let _ = tokio::time::timeout(LINGER_TIME, async {
-            while budget > 0 {
-                match self.stream.read(&mut sink).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => budget = budget.saturating_sub(n),
-                }
+        while budget > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.socket().set_read_timeout(Some(left)).is_err() {
+                break;
             }
-        })
-        .await;
+            match self.socket().read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => budget = budget.saturating_sub(n),
+            }
+        }
     }
 
-    /// Waits for the next command line.
-    pub async fn read_command(&mut self, shutdown: &mut Shutdown) -> io::Result<Incoming> {
+    /// Waits for the next command line and puts it in `line` (replacing
+    /// what was there; the caller reuses one buffer for every command).
+    ///
+    /// # Errors
+    /// A socket error, or `TimedOut` if the client stopped reading replies.
+    pub fn read_command(&mut self, line: &mut Vec<u8>) -> io::Result<Incoming> {
         loop {
             match take_line(&self.input[self.start..self.end], MAX_LINE) {
-                Ok(Some((line, used))) => {
-                    let line = line.to_vec();
+                Ok(Some((found, used))) => {
+                    line.clear();
+                    line.extend_from_slice(found);
                     self.start += used;
-                    return Ok(Incoming::Line(line));
+                    return Ok(Incoming::Line);
                 }
                 Err(FrameError::TooLong { .. }) => return Ok(Incoming::TooLong),
                 Ok(None) => {}
             }
             // Nothing complete is pending: answer everything queued before
             // waiting, and stop here if the server is stopping.
-            self.flush().await?;
-            if shutdown.is_stopping() {
-                return Ok(Incoming::Shutdown);
-            }
+            self.flush()?;
             // Fewer than MAX_LINE bytes are pending, so after moving them to
             // the front there is room to read.
             self.input.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
-            let free = &mut self.input[self.end..];
-            let read = tokio::select! {
-                read = tokio::time::timeout(self.idle_timeout, self.stream.read(free)) => read,
-                () = shutdown.stopping() => return Ok(Incoming::Shutdown),
-            };
+            if !self.watch.begin_wait() {
+                return Ok(Incoming::Shutdown);
+            }
+            let read = self.watch.socket().read(&mut self.input[self.end..]);
+            if !self.watch.end_wait() {
+                return Ok(Incoming::Shutdown);
+            }
             match read {
-                Err(_elapsed) => return Ok(Incoming::Idle),
-                Ok(Err(e)) => return Err(e),
-                Ok(Ok(0)) => return Ok(Incoming::Closed),
-                Ok(Ok(n)) => self.end += n,
+                Ok(0) => return Ok(Incoming::Closed),
+                Ok(n) => self.end += n,
+                Err(e) if is_timeout(&e) => return Ok(Incoming::Idle),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
     }
 
     /// Reads data into `buf`: first what is already buffered, then from the
     /// socket. Returns how many bytes it read, never 0.
-    pub async fn read_data(&mut self, buf: &mut [u8]) -> Result<usize, DataError> {
+    ///
+    /// # Errors
+    /// The client closed the connection, went idle, or the socket failed.
+    pub fn read_data(&mut self, buf: &mut [u8]) -> Result<usize, DataError> {
         let pending = self.end - self.start;
         if pending > 0 {
             let take = pending.min(buf.len());
@@ -189,55 +216,52 @@ impl Connection {
             self.start += take;
             return Ok(take);
         }
-        let read = tokio::time::timeout(self.idle_timeout, self.stream.read(buf))
-            .await
-            .map_err(|_| DataError::Idle)??;
-        if read == 0 {
-            return Err(DataError::Closed);
+        loop {
+            return match self.socket().read(buf) {
+                Ok(0) => Err(DataError::Closed),
+                Ok(n) => Ok(n),
+                Err(e) if is_timeout(&e) => Err(DataError::Idle),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e.into()),
+            };
         }
-        Ok(read)
     }
 
     /// Sends exactly `len` bytes of `file` after what is queued, with
     /// `sendfile(2)` (no copy through user space). Fails if the file ends
     /// early; the caller must then close the connection (DOWNLOAD-4).
-    pub async fn send_file(&mut self, file: &std::fs::File, len: u64) -> io::Result<()> {
+    ///
+    /// # Errors
+    /// A socket or file error, `TimedOut` if the client stopped reading, or
+    /// `UnexpectedEof` if the file shrank.
+    pub fn send_file(&mut self, file: &std::fs::File, len: u64) -> io::Result<()> {
         // The reply goes out with MSG_MORE, so that it shares a segment
         // with the first data bytes instead of costing one of its own (with
         // no data to follow it would wait for the cork timer instead).
         if len == 0 {
-            return self.flush().await;
+            return self.flush();
         }
         while !self.output.is_empty() {
-            let (stream, output) = (&self.stream, &self.output);
-            let send = stream.async_io(Interest::WRITABLE, || {
-                rustix::net::send(stream.as_fd(), output, rustix::net::SendFlags::MORE)
-                    .map_err(io::Error::from)
-            });
-            let sent = tokio::time::timeout(self.idle_timeout, send)
-                .await
-                .map_err(|_| stalled())??;
-            self.output.drain(..sent);
+            match rustix::net::send(self.socket(), &self.output, rustix::net::SendFlags::MORE) {
+                Ok(sent) => drop(self.output.drain(..sent)),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(timed_out(e.into())),
+            }
         }
         let mut offset = 0_u64;
         while offset < len {
             let chunk = usize::try_from(len - offset)
                 .unwrap_or(usize::MAX)
                 .min(SENDFILE_CHUNK);
-            let stream = &self.stream;
-            let send = stream.async_io(Interest::WRITABLE, || {
-                rustix::fs::sendfile(stream.as_fd(), file, Some(&mut offset), chunk)
-                    .map_err(io::Error::from)
-            });
-            // A client that stops reading must not hold the task forever.
-            let sent = tokio::time::timeout(self.idle_timeout, send)
-                .await
-                .map_err(|_| stalled())??;
-            if sent == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "file shrank while being sent",
-                ));
+            match rustix::fs::sendfile(self.socket().as_fd(), file, Some(&mut offset), chunk) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "file shrank while being sent",
+                    ));
+                }
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(timed_out(e.into())),
             }
         }
         Ok(())
@@ -246,6 +270,23 @@ impl Connection {
     /// The client's address, for logs.
     #[must_use]
     pub fn peer(&self) -> Option<std::net::SocketAddr> {
-        self.stream.peer_addr().ok()
+        self.socket().peer_addr().ok()
     }
+
+    fn socket(&self) -> &TcpStream {
+        self.watch.socket()
+    }
+}
+
+/// A blocking socket whose timeout expired reports `WouldBlock` (EAGAIN).
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Names a send timeout for what it is: the client stopped reading.
+fn timed_out(error: io::Error) -> io::Error {
+    if is_timeout(&error) { stalled() } else { error }
 }

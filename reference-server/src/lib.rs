@@ -2,13 +2,15 @@
 //! root, atomic on upload, bounded in memory.
 //!
 //! # Layout
-//! - [`server`]: accept loop, connection limit (LIMIT-3), graceful shutdown.
+//! - [`server`]: accept loop, connection limit (LIMIT-3), one thread per
+//!   client, graceful shutdown.
 //! - [`connection`]: one socket — framed command lines in, queued replies and
 //!   `sendfile` data out, idle timeout (LIMIT-1). I/O only.
 //! - [`cmd`]: what each command means, one file per command.
 //! - [`storage`]: the file operations behind a trait; [`storage::fs`] keeps
 //!   every name inside the root with `cap-std` and links uploads into place.
-//! - [`shutdown`]: the stop signal each connection listens to.
+//! - [`shutdown`]: the stop signal, and the registry of client sockets it
+//!   reaches.
 //!
 //! Parsing of command lines, names and reply codes comes from
 //! `mftp_protocol`, shared with the client.

@@ -134,10 +134,16 @@ fn serve(args: &Args) -> anyhow::Result<()> {
     raise_fd_limit();
     let (root, storage) = open_root(args)?;
     let storage = Arc::new(storage);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let max_connections = usize::try_from(args.max_connections)?;
+    // One thread runs the accept loop and the signals; each client gets a
+    // thread of the blocking pool (see server.rs), so the pool must hold
+    // them all.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_blocking_threads(reference_server::server::blocking_threads(max_connections))
+        .thread_name("mftp-conn")
         .build()?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let addr = SocketAddr::new(args.listen, args.port);
         let listener = TcpListener::bind(addr).await.with_context(|| {
             format!("cannot listen on {addr}; is another server using it? try another --port")
@@ -154,16 +160,16 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             }),
         };
         let config = Config {
-            max_connections: usize::try_from(args.max_connections)?,
+            max_connections,
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         };
-        // The accept loop runs on a worker thread like the connections, not
-        // on this one, which would cost a cross-thread wake-up per client.
-        tokio::spawn(reference_server::run(listener, ctx, config, stop_signal()))
-            .await
-            .context("the server task failed")?;
+        reference_server::run(listener, ctx, config, stop_signal()).await;
         anyhow::Ok(())
-    })?;
+    });
+    // Connections still busy after the grace period are cut when the
+    // process exits; their partial uploads are removed below.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served?;
     let removed = storage.remove_partials();
     tracing::info!(removed_partial_uploads = removed, "stopped");
     Ok(())

@@ -1,23 +1,27 @@
-//! The accept loop: connection limit, one task per client, and graceful
+//! The accept loop: connection limit, one thread per client, and graceful
 //! shutdown.
 //!
-//! The caller binds the listener (the binary binds `--listen:--port`, tests
-//! bind `127.0.0.1:0`) and passes a future that completes when the server
-//! should stop.
+//! The accept loop is a tokio task; each accepted client is served by a
+//! thread of tokio's blocking pool with a blocking socket (see
+//! `connection.rs` for why). The caller binds the listener (the binary
+//! binds `--listen:--port`, tests bind `127.0.0.1:0`), builds the runtime
+//! with room for `max_connections` blocking threads
+//! ([`blocking_threads`]), and passes a future that completes when the
+//! server should stop.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use mftp_protocol::{Code, Request};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
 use crate::cmd::{self, Context, Outcome};
 use crate::connection::{Connection, DataError, Incoming};
-use crate::shutdown::Shutdown;
+use crate::shutdown::{Stop, Watch};
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -30,18 +34,36 @@ pub struct Config {
 
 /// How long a refused client (LIMIT-3) is given to take its `421`.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
+/// The text of the `421` for a client beyond the limit.
+const REFUSAL: &str = "too many connections, try again later";
+/// How long cut connections are given to end after the grace period.
+const CUT_WAIT: Duration = Duration::from_secs(2);
+/// Refusals served at once; a flood beyond this waits in the pool's queue.
+const REFUSALS: usize = 32;
+
+/// The blocking threads the runtime must allow for `max_connections`
+/// clients: one each, plus refusals and the storage's own calls.
+#[must_use]
+pub fn blocking_threads(max_connections: usize) -> usize {
+    max_connections.saturating_add(REFUSALS + 8)
+}
 
 /// Serves clients until `shutdown` completes, then stops accepting, tells
 /// idle clients `421`, and waits up to the grace period for the rest.
+/// Connections still busy after that are cut; a thread still writing to
+/// the disk after that is left to the caller (the binary shuts the runtime
+/// down with a timeout).
 pub async fn run(
     listener: TcpListener,
     ctx: Context,
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) {
-    let (stop, stopped) = watch::channel(false);
+    let stop = Stop::new();
     let permits = Arc::new(Semaphore::new(config.max_connections));
+    let refusals = Arc::new(Semaphore::new(REFUSALS));
     let mut tasks = JoinSet::new();
+    let greeting = format!("{} {}\n", Code::Ready, cmd::connme::GREETING).into_bytes();
     let mut backoff = Duration::from_millis(1);
     tokio::pin!(shutdown);
     loop {
@@ -49,15 +71,34 @@ pub async fn run(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     backoff = Duration::from_millis(1);
+                    let stream = match stream.into_std() {
+                        Ok(stream) => stream,
+                        Err(error) => {
+                            warn!(%error, "cannot take over an accepted socket");
+                            continue;
+                        }
+                    };
                     match Arc::clone(&permits).try_acquire_owned() {
                         Ok(permit) => {
+                            // Greet at once, before the hand-over to a
+                            // thread: a fresh socket's send buffer is empty,
+                            // so this non-blocking write takes it whole.
+                            let greeted = greet(&stream, &greeting);
                             let ctx = ctx.clone();
-                            let shutdown = Shutdown::new(stopped.clone());
-                            tasks.spawn(serve(stream, ctx, shutdown, permit));
+                            let watch = stop.watch(stream);
+                            let rest = greeting.get(greeted..).unwrap_or_default().to_vec();
+                            tasks.spawn_blocking(move || serve(watch, &ctx, permit, &rest));
                         }
-                        Err(_) => {
-                            tasks.spawn(refuse(stream));
-                        }
+                        // A flood of refused clients must not take every
+                        // thread: beyond REFUSALS at once, refuse without
+                        // waiting for the client.
+                        Err(_) => match Arc::clone(&refusals).try_acquire_owned() {
+                            Ok(slot) => {
+                                let watch = stop.watch(stream);
+                                tasks.spawn_blocking(move || refuse(watch, slot));
+                            }
+                            Err(_) => refuse_at_once(&stream),
+                        },
                     }
                 }
                 Err(error) => {
@@ -74,7 +115,7 @@ pub async fn run(
     }
     drop(listener);
     info!(connections = tasks.len(), "stopping");
-    let _ = stop.send(true);
+    stop.stop();
     let drained = tokio::time::timeout(config.shutdown_grace, async {
         while tasks.join_next().await.is_some() {}
     })
@@ -82,45 +123,72 @@ pub async fn run(
     if drained.is_err() {
         warn!(
             connections = tasks.len(),
-            "grace period over; aborting the rest"
+            "grace period over; cutting the rest"
         );
-        tasks.abort_all();
-        while tasks.join_next().await.is_some() {}
+        stop.cut_all();
+        // Cut sockets end every read and write at once; what remains is a
+        // disk write or fsync under way, left to the caller's timeout.
+        let _ = tokio::time::timeout(CUT_WAIT, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
     }
 }
 
 /// LIMIT-3: a client beyond the limit gets `421` instead of the greeting.
-async fn refuse(stream: TcpStream) {
-    let peer = stream.peer_addr().ok();
+/// The slot bounds how many refusals run at once.
+fn refuse(watch: Watch, _slot: OwnedSemaphorePermit) {
+    let peer = watch.socket().peer_addr().ok();
     info!(?peer, "refused: too many connections");
-    let conn = Connection::new(stream, REFUSAL_TIMEOUT);
-    let reply = (Code::Closing, "too many connections, try again later");
-    let _ = tokio::time::timeout(REFUSAL_TIMEOUT, conn.close(Some(reply))).await;
+    if let Ok(conn) = Connection::new(watch, REFUSAL_TIMEOUT) {
+        conn.close(Some((Code::Closing, REFUSAL)));
+    }
 }
 
-/// One client, from greeting to close. The permit is held until it ends.
-async fn serve(
-    stream: TcpStream,
-    ctx: Context,
-    mut shutdown: Shutdown,
-    _permit: OwnedSemaphorePermit,
-) {
-    let mut conn = Connection::new(stream, ctx.limits.idle_timeout);
+/// [`refuse`] without the lingering close: one non-blocking write (the
+/// socket is still non-blocking, as accepted), then FIN.
+fn refuse_at_once(stream: &std::net::TcpStream) {
+    use std::io::Write as _;
+    let line = format!("{} {REFUSAL}\n", Code::Closing.number());
+    let _ = stream.set_nonblocking(true);
+    let _ = (&*stream).write(line.as_bytes());
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+/// Writes what it can of the greeting without waiting; returns how much.
+fn greet(stream: &std::net::TcpStream, greeting: &[u8]) -> usize {
+    use std::io::Write as _;
+    let mut stream = stream;
+    stream.write(greeting).unwrap_or(0)
+}
+
+/// One client, from greeting to close; `greeting` is what is left to send
+/// of it (usually nothing). The permit is held until it ends.
+#[allow(clippy::needless_pass_by_value)] // the permit is held by value
+fn serve(watch: Watch, ctx: &Context, _permit: OwnedSemaphorePermit, greeting: &[u8]) {
+    let mut conn = match Connection::new(watch, ctx.limits.idle_timeout) {
+        Ok(conn) => conn,
+        Err(error) => {
+            warn!(%error, "cannot set up a client socket");
+            return;
+        }
+    };
     let peer = conn.peer();
     debug!(?peer, "connected");
-    conn.reply(Code::Ready, cmd::connme::GREETING);
+    conn.queue_raw(greeting);
+    let mut line = Vec::with_capacity(mftp_protocol::MAX_LINE);
     let farewell = loop {
-        let line = match conn.read_command(&mut shutdown).await {
-            Ok(Incoming::Line(line)) => line,
+        match conn.read_command(&mut line) {
+            Ok(Incoming::Line) => {}
             Ok(Incoming::TooLong) => break Some((Code::SyntaxError, "line too long")),
             Ok(Incoming::Idle) => break Some((Code::Closing, "idle timeout")),
             Ok(Incoming::Shutdown) => {
                 break Some((Code::Closing, "server shutting down"));
             }
             Ok(Incoming::Closed) | Err(_) => break None,
-        };
+        }
         let (verb, outcome) = match Request::parse(&line) {
-            Ok(request) => (request.verb(), cmd::execute(request, &mut conn, &ctx).await),
+            Ok(request) => (request.verb(), cmd::execute(request, &mut conn, ctx)),
             Err(error) => {
                 conn.reply(error.code(), error.to_string());
                 ("-", Ok(Outcome::reply(error.code())))
@@ -149,6 +217,6 @@ async fn serve(
             }
         }
     };
-    conn.close(farewell).await;
+    conn.close(farewell);
     debug!(?peer, "disconnected");
 }

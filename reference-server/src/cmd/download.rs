@@ -15,17 +15,13 @@ use mftp_protocol::{Code, Name};
 use super::{Context, Outcome, fail};
 use crate::connection::{Connection, DataError};
 
-pub async fn apply(
-    conn: &mut Connection,
-    ctx: &Context,
-    name: &Name,
-) -> Result<Outcome, DataError> {
+pub fn apply(conn: &mut Connection, ctx: &Context, name: &Name) -> Result<Outcome, DataError> {
     let (file, len) = match ctx.storage.open_file(name) {
         Ok(opened) => opened,
         Err(error) => return Ok(fail(conn, &error)),
     };
     conn.reply(Code::DataFollows, len);
-    conn.send_file(&file, len).await?;
+    conn.send_file(&file, len)?;
     Ok(Outcome {
         bytes: len,
         ..Outcome::reply(Code::DataFollows)

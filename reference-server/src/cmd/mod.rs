@@ -63,7 +63,7 @@ impl Outcome {
 }
 
 /// Runs one command. An `Err` means the connection cannot go on.
-pub async fn execute(
+pub fn execute(
     request: Request,
     conn: &mut Connection,
     ctx: &Context,
@@ -72,8 +72,8 @@ pub async fn execute(
         Request::Connme => Ok(connme::apply(conn)),
         Request::Ls(dir) => Ok(ls::apply(conn, ctx, dir.as_ref())),
         Request::Size(name) => Ok(size::apply(conn, ctx, &name)),
-        Request::Download(name) => download::apply(conn, ctx, &name).await,
-        Request::Upload { size, name } => upload::apply(conn, ctx, size, &name).await,
+        Request::Download(name) => download::apply(conn, ctx, &name),
+        Request::Upload { size, name } => upload::apply(conn, ctx, size, &name),
         Request::Rm(name) => Ok(rm::apply(conn, ctx, &name)),
         Request::Byebye => Ok(byebye::apply(conn)),
     }

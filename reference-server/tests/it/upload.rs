@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::net::Shutdown;
 
-use crate::support::{Server, random_bytes};
+use crate::support::{STEP, Server, random_bytes};
 
 #[test]
 fn killed_client_mid_upload_leaves_nothing() {
@@ -91,6 +91,34 @@ fn graceful_shutdown_lets_uploads_finish() {
         std::fs::read(server.root().join("late.txt")).expect("stored"),
         b"1234567890"
     );
+}
+
+#[test]
+fn shutdown_cuts_a_stalled_upload_after_the_grace_period() {
+    let mut server = Server::start_with(&["--shutdown-grace", "1"], |_| {});
+    let mut client = server.connect();
+    assert_eq!(client.cmd("upload 10 never.txt"), "150 10");
+    client.send(b"12345");
+    server.eventually("the partial upload exists", || server.partials() == 1);
+    send_sigterm(server.child.id());
+    // The client never sends the rest: after the grace period the server
+    // closes the connection without a reply and exits.
+    let mut rest = Vec::new();
+    let read = std::io::Read::read_to_end(&mut client.stream, &mut rest);
+    assert!(
+        matches!(read, Ok(0)) || read.is_err(),
+        "expected the connection cut, got {read:?} {rest:?}"
+    );
+    let deadline = std::time::Instant::now() + STEP;
+    while server.child.try_wait().expect("try_wait").is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not exit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(server.partials(), 0, "the partial upload was removed");
+    assert!(!server.root().join("never.txt").exists());
 }
 
 /// Sends SIGTERM through the `kill` command (the tests forbid unsafe code).
