@@ -5,7 +5,8 @@
 //!   `baseline/echo` (a plain, threaded TCP echo of a 20-byte message, the
 //!   limit) and two diagnostics: `baseline/echo_epoll` (the echo from an
 //!   epoll loop) and `baseline/echo_tokio` (from a tokio multi-thread
-//!   runtime with a read timeout, as the server has).
+//!   runtime with a read timeout, how the server worked before it moved to
+//!   a thread per client).
 //! - `roundtrip/connect`: TCP connect and the `220` greeting, what a client
 //!   pays before its first command (an FTP client also logs in and opens a
 //!   data connection per transfer); then `baseline/connect`: connect and a

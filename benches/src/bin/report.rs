@@ -4,6 +4,13 @@
 //! (`target/criterion/<group>/<bench>/new/{estimates,benchmark}.json`) and
 //! from `target/criterion/mftp-memory.json`.
 //!
+//! Every value is criterion's **median** time per iteration, not its mean:
+//! on the VMs these benches run on, the disk stalls now and then (3 of 10
+//! `upload/1GiB` samples taking twice as long, in the disk-only baseline
+//! too), and one stall moves the mean of ten samples by tens of percent.
+//! The median says what a transfer typically costs; criterion's own output
+//! still shows the mean.
+//!
 //! Throughputs are compared as MiB/s (ratio = figure / baseline, higher is
 //! better); latencies as µs per iteration (ratio = figure / baseline, lower
 //! is better). Figures not run yet show as "not run". The table is
@@ -182,9 +189,9 @@ const ROWS: &[Row] = &[
     ),
 ];
 
-/// A benchmark's mean time per iteration and the bytes it moves, if any.
+/// A benchmark's median time per iteration and the bytes it moves, if any.
 struct Measured {
-    mean_ns: f64,
+    median_ns: f64,
     bytes: Option<f64>,
 }
 
@@ -211,19 +218,19 @@ impl Measured {
             serde_json::from_slice(&bytes).ok()
         };
         let estimates = read("estimates.json")?;
-        let mean_ns = estimates["mean"]["point_estimate"].as_f64()?;
+        let median_ns = estimates["median"]["point_estimate"].as_f64()?;
         let bytes = read("benchmark.json").and_then(|b| {
             let t = &b["throughput"];
             t["Bytes"].as_f64().or_else(|| t["BytesDecimal"].as_f64())
         });
-        Some(Self { mean_ns, bytes })
+        Some(Self { median_ns, bytes })
     }
 
     /// MiB/s when bytes move, else µs per iteration.
     fn value(&self) -> f64 {
         match self.bytes {
-            Some(bytes) => bytes / (self.mean_ns / 1e9) / (1024.0 * 1024.0),
-            None => self.mean_ns / 1e3,
+            Some(bytes) => bytes / (self.median_ns / 1e9) / (1024.0 * 1024.0),
+            None => self.median_ns / 1e3,
         }
     }
 
@@ -339,8 +346,9 @@ fn main() {
     }
     println!();
     println!(
-        "value: MiB/s (higher is better) or µs per operation (lower is better); \
-         ratio = value / baseline; uploads include the server's fsync (UPLOAD-4)."
+        "value: criterion's median, in MiB/s (higher is better) or µs per operation \
+         (lower is better); ratio = value / baseline; uploads include the server's \
+         fsync (UPLOAD-4)."
     );
     if failed > 0 {
         println!("{failed} goal(s) missed.");
