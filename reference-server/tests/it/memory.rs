@@ -1,4 +1,5 @@
-//! Bounded memory: a 1 GiB download must not grow the server.
+//! Bounded memory: a 1 GiB download must not grow the server, and each
+//! connected client (a thread of its own) must stay cheap.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
@@ -6,14 +7,45 @@ use crate::support::Server;
 
 const GIB: u64 = 1 << 30;
 
-/// Peak resident memory of a process, from /proc (VmHWM, in KiB).
-fn peak_rss_kib(pid: u32) -> u64 {
+/// A number field of /proc/PID/status (`VmHWM`, `Threads`…), without its
+/// unit.
+fn proc_status(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
+        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
+}
+
+/// Peak resident memory of a process (VmHWM, in KiB).
+fn peak_rss_kib(pid: u32) -> u64 {
+    proc_status(pid, "VmHWM")
+}
+
+#[test]
+fn three_hundred_open_connections_stay_under_64_mib() {
+    // 300 sockets in this process, beside the other tests' running at the
+    // same time: well inside the usual 1,024 open files.
+    const CLIENTS: usize = 300;
+    let server = Server::start_with(&["--max-connections", "400"], |root| {
+        std::fs::write(root.join("f.txt"), b"hello").expect("seed");
+    });
+    let mut clients: Vec<_> = (0..CLIENTS).map(|_| server.connect()).collect();
+    // A reply to `connme` comes from the client's own thread: every one of
+    // them is running and waiting for the next command.
+    for client in &mut clients {
+        assert_eq!(client.code("connme"), 220);
+    }
+    let pid = server.child.id();
+    let threads = proc_status(pid, "Threads");
+    assert!(
+        threads >= CLIENTS as u64,
+        "{threads} threads for {CLIENTS} clients"
+    );
+    assert_eq!(clients[CLIENTS / 2].cmd("size f.txt"), "213 5 0.00 MB");
+    let peak = peak_rss_kib(pid);
+    assert!(peak < 64 * 1024, "server peak RSS {peak} KiB");
 }
 
 #[test]
