@@ -52,6 +52,21 @@ fn connection_limit_refuses_extra_clients() {
 }
 
 #[test]
+fn a_flood_of_extra_clients_is_refused_with_421() {
+    let server = Server::start_with(&["--max-connections", "1"], |_| {});
+    let _only = server.connect();
+    // More refused clients at once than the server lingers over (32): the
+    // rest are refused without the lingering close, but still with 421.
+    let mut refused: Vec<_> = (0..48)
+        .map(|_| crate::support::Client::connect_raw(server.addr))
+        .collect();
+    for client in &mut refused {
+        assert_eq!(&client.line()[..4], "421 ");
+        assert!(client.closed());
+    }
+}
+
+#[test]
 fn upload_limit() {
     let server = Server::start_with(&["--max-upload-bytes", "4"], |_| {});
     let mut client = server.connect();
