@@ -4,7 +4,8 @@
 //! string checks alone (SEC-1, SEC-3).
 //!
 //! Uploads go to a hidden directory [`PARTIAL_DIR`] at the root and are
-//! linked into place with `linkat`, which never replaces an existing entry
+//! linked into place with `linkat` (or, on filesystems without hard links,
+//! renamed with `RENAME_NOREPLACE`), which never replaces an existing entry
 //! (UPLOAD-5). Leftovers of a crashed run are removed at start-up.
 
 use std::io::{self, Write};
@@ -284,20 +285,18 @@ impl Upload for FsUpload {
             .ok_or_else(|| StorageError::new(ErrorKind::Io, "closed"))?;
         file.sync_all().map_err(write_error)?;
         drop(file);
-        // linkat fails with EEXIST rather than replace: the race of UPLOAD-5
-        // has exactly one winner.
-        self.partial
-            .hard_link(&self.temp, &self.root, self.name.as_str())
-            .map_err(|e| {
-                if e.kind() == io::ErrorKind::AlreadyExists {
-                    StorageError {
-                        kind: ErrorKind::Exists,
-                        source: e,
-                    }
-                } else {
-                    write_error(e)
+        // Neither way replaces an existing entry: the race of UPLOAD-5 has
+        // exactly one winner.
+        place(&self.partial, &self.temp, &self.root, &self.name).map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                StorageError {
+                    kind: ErrorKind::Exists,
+                    source: e,
                 }
-            })?;
+            } else {
+                write_error(e)
+            }
+        })?;
         // Make the new directory entry durable too (UPLOAD-4).
         let parent = self.name.parent().unwrap_or(".");
         if let Ok(dir) = self.root.open_dir(parent) {
@@ -313,6 +312,36 @@ impl Drop for FsUpload {
         // discards it (UPLOAD-6, SEC-4).
         let _ = self.partial.remove_file(&self.temp);
     }
+}
+
+/// Puts a finished temporary file in place under `name`, failing with
+/// `AlreadyExists` rather than replace anything (UPLOAD-5): `linkat` where
+/// the filesystem has hard links, else `renameat2(RENAME_NOREPLACE)` (FAT
+/// and exFAT, for instance, answer `link` with EPERM).
+fn place(partial: &Dir, temp: &str, root: &Dir, name: &Name) -> io::Result<()> {
+    match partial.hard_link(temp, root, name.as_str()) {
+        Err(e)
+            if is_raw(&e, rustix::io::Errno::PERM) || is_raw(&e, rustix::io::Errno::OPNOTSUPP) =>
+        {
+            rename_no_replace(partial, temp, root, name)
+        }
+        linked => linked,
+    }
+}
+
+/// The fallback of [`place`]: the parent directory is opened inside the
+/// root (confined, like every lookup), then the file is renamed into it.
+fn rename_no_replace(partial: &Dir, temp: &str, root: &Dir, name: &Name) -> io::Result<()> {
+    use rustix::fs::{RenameFlags, renameat_with};
+    let file_name = name.file_name();
+    let moved = match name.parent() {
+        Some(parent) => {
+            let parent = root.open_dir(parent)?;
+            renameat_with(partial, temp, &parent, file_name, RenameFlags::NOREPLACE)
+        }
+        None => renameat_with(partial, temp, root, file_name, RenameFlags::NOREPLACE),
+    };
+    moved.map_err(io::Error::from)
 }
 
 fn is_raw(e: &io::Error, errno: rustix::io::Errno) -> bool {
@@ -352,5 +381,60 @@ fn io_error(e: io::Error) -> StorageError {
     StorageError {
         kind: ErrorKind::Io,
         source: e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> Name {
+        Name::parse(text.as_bytes()).expect("valid name")
+    }
+
+    /// A root with a partial directory holding one temporary file.
+    fn root_with_temp(contents: &[u8]) -> (tempfile::TempDir, Dir, Dir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("sub")).expect("sub");
+        std::fs::create_dir(dir.path().join(PARTIAL_DIR)).expect("partial");
+        std::fs::write(dir.path().join(PARTIAL_DIR).join("t"), contents).expect("temp");
+        let root = Dir::open_ambient_dir(dir.path(), ambient_authority()).expect("root");
+        let partial = root.open_dir(PARTIAL_DIR).expect("partial dir");
+        (dir, root, partial)
+    }
+
+    #[test]
+    fn the_rename_fallback_moves_the_file_into_place() {
+        for target in ["top.txt", "sub/nested.txt"] {
+            let (dir, root, partial) = root_with_temp(b"data");
+            rename_no_replace(&partial, "t", &root, &name(target)).expect("renamed");
+            assert_eq!(
+                std::fs::read(dir.path().join(target)).expect("placed"),
+                b"data"
+            );
+            assert!(!dir.path().join(PARTIAL_DIR).join("t").exists());
+        }
+    }
+
+    #[test]
+    fn the_rename_fallback_never_replaces() {
+        let (dir, root, partial) = root_with_temp(b"new");
+        std::fs::write(dir.path().join("taken.txt"), b"old").expect("existing");
+        let error = rename_no_replace(&partial, "t", &root, &name("taken.txt"))
+            .expect_err("must not replace");
+        assert_eq!(error.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(
+            std::fs::read(dir.path().join("taken.txt")).expect("kept"),
+            b"old"
+        );
+    }
+
+    #[test]
+    fn the_rename_fallback_stays_inside_the_root() {
+        let (dir, root, partial) = root_with_temp(b"x");
+        let outside = tempfile::tempdir().expect("outside");
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).expect("link");
+        assert!(rename_no_replace(&partial, "t", &root, &name("escape/x.txt")).is_err());
+        assert!(!outside.path().join("x.txt").exists());
     }
 }
