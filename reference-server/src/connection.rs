@@ -179,7 +179,8 @@ impl Connection {
                 Ok(None) => {}
             }
             // Nothing complete is pending: answer everything queued before
-            // waiting, and stop here if the server is stopping.
+            // waiting (and stop instead of waiting if the server is
+            // stopping, below).
             self.flush()?;
             // Fewer than MAX_LINE bytes are pending, so after moving them to
             // the front there is room to read.
@@ -217,13 +218,13 @@ impl Connection {
             return Ok(take);
         }
         loop {
-            return match self.socket().read(buf) {
-                Ok(0) => Err(DataError::Closed),
-                Ok(n) => Ok(n),
-                Err(e) if is_timeout(&e) => Err(DataError::Idle),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => Err(e.into()),
-            };
+            match self.socket().read(buf) {
+                Ok(0) => return Err(DataError::Closed),
+                Ok(n) => return Ok(n),
+                Err(e) if is_timeout(&e) => return Err(DataError::Idle),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
         }
     }
 

@@ -38,14 +38,15 @@ const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
 const REFUSAL: &str = "too many connections, try again later";
 /// How long cut connections are given to end after the grace period.
 const CUT_WAIT: Duration = Duration::from_secs(2);
-/// Refusals served at once; a flood beyond this waits in the pool's queue.
+/// Refusals with a lingering close at once; beyond this, clients are
+/// refused without it ([`refuse_at_once`]).
 const REFUSALS: usize = 32;
 
 /// The blocking threads the runtime must allow for `max_connections`
-/// clients: one each, plus refusals and the storage's own calls.
+/// clients: one each, plus the refusals.
 #[must_use]
 pub fn blocking_threads(max_connections: usize) -> usize {
-    max_connections.saturating_add(REFUSALS + 8)
+    max_connections.saturating_add(REFUSALS)
 }
 
 /// Serves clients until `shutdown` completes, then stops accepting, tells
@@ -63,7 +64,6 @@ pub async fn run(
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let refusals = Arc::new(Semaphore::new(REFUSALS));
     let mut tasks = JoinSet::new();
-    let greeting = format!("{} {}\n", Code::Ready, cmd::connme::GREETING).into_bytes();
     let mut backoff = Duration::from_millis(1);
     tokio::pin!(shutdown);
     loop {
@@ -80,14 +80,9 @@ pub async fn run(
                     };
                     match Arc::clone(&permits).try_acquire_owned() {
                         Ok(permit) => {
-                            // Greet at once, before the hand-over to a
-                            // thread: a fresh socket's send buffer is empty,
-                            // so this non-blocking write takes it whole.
-                            let greeted = greet(&stream, &greeting);
                             let ctx = ctx.clone();
                             let watch = stop.watch(stream);
-                            let rest = greeting.get(greeted..).unwrap_or_default().to_vec();
-                            tasks.spawn_blocking(move || serve(watch, &ctx, permit, &rest));
+                            tasks.spawn_blocking(move || serve(watch, &ctx, permit));
                         }
                         // A flood of refused clients must not take every
                         // thread: beyond REFUSALS at once, refuse without
@@ -145,27 +140,19 @@ fn refuse(watch: Watch, _slot: OwnedSemaphorePermit) {
     }
 }
 
-/// [`refuse`] without the lingering close: one non-blocking write (the
-/// socket is still non-blocking, as accepted), then FIN.
+/// [`refuse`] without the lingering close: one non-blocking write (a fresh
+/// socket's send buffer takes the line whole), then FIN.
 fn refuse_at_once(stream: &std::net::TcpStream) {
     use std::io::Write as _;
-    let line = format!("{} {REFUSAL}\n", Code::Closing.number());
+    let line = mftp_protocol::Reply::new(Code::Closing, REFUSAL).to_line();
     let _ = stream.set_nonblocking(true);
     let _ = (&*stream).write(line.as_bytes());
     let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
-/// Writes what it can of the greeting without waiting; returns how much.
-fn greet(stream: &std::net::TcpStream, greeting: &[u8]) -> usize {
-    use std::io::Write as _;
-    let mut stream = stream;
-    stream.write(greeting).unwrap_or(0)
-}
-
-/// One client, from greeting to close; `greeting` is what is left to send
-/// of it (usually nothing). The permit is held until it ends.
+/// One client, from greeting to close. The permit is held until it ends.
 #[allow(clippy::needless_pass_by_value)] // the permit is held by value
-fn serve(watch: Watch, ctx: &Context, _permit: OwnedSemaphorePermit, greeting: &[u8]) {
+fn serve(watch: Watch, ctx: &Context, _permit: OwnedSemaphorePermit) {
     let mut conn = match Connection::new(watch, ctx.limits.idle_timeout) {
         Ok(conn) => conn,
         Err(error) => {
@@ -175,7 +162,7 @@ fn serve(watch: Watch, ctx: &Context, _permit: OwnedSemaphorePermit, greeting: &
     };
     let peer = conn.peer();
     debug!(?peer, "connected");
-    conn.queue_raw(greeting);
+    conn.reply(Code::Ready, cmd::connme::GREETING);
     let mut line = Vec::with_capacity(mftp_protocol::MAX_LINE);
     let farewell = loop {
         match conn.read_command(&mut line) {
