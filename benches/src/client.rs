@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use anyhow::{Context as _, bail, ensure};
-use mftp_protocol::{Name, Reply, Request, take_line};
+use mftp_protocol::{Name, Reply, ReplyLine, Request, take_line};
 
 /// Size of the receive buffer (and of one `sendfile` call).
 pub const CHUNK: usize = 1024 * 1024;
@@ -122,12 +122,9 @@ impl Client {
     /// expected, so that the client's own work stays out of the latency
     /// figures as far as it can.
     fn expect(&mut self, code: u16) -> anyhow::Result<Option<u64>> {
-        let line = self.line()?;
-        if let Some(number) = expected_reply(line, code) {
-            return Ok(number);
-        }
-        let line = line.to_vec();
-        bail!("expected {code}, got {:?}", Reply::parse(&line));
+        let reply = ReplyLine::parse(self.line()?)?;
+        ensure!(reply.code == code, "expected {code}, got {reply:?}");
+        Ok(reply.number_field())
     }
 
     /// `size NAME`: the file's length. The request line is built in a
@@ -196,49 +193,5 @@ impl Client {
         self.send(&Request::Rm(name.clone()).encode())?;
         self.expect(250)?;
         Ok(())
-    }
-}
-
-/// `Some(first field as a number, if it is one)` if `line` is a reply
-/// with `code`; `None` otherwise.
-fn expected_reply(line: &[u8], code: u16) -> Option<Option<u64>> {
-    let (digits, rest) = line.split_at_checked(3)?;
-    let number = digits.iter().try_fold(0_u16, |acc, &d| {
-        d.is_ascii_digit().then(|| acc * 10 + u16::from(d - b'0'))
-    })?;
-    if number != code {
-        return None;
-    }
-    let field = match rest {
-        [] => &[][..],
-        [b' ', text @ ..] => text.split(|&b| b == b' ').next().unwrap_or(&[]),
-        _ => return None,
-    };
-    let value = (!field.is_empty() && field.len() <= 19)
-        .then(|| {
-            field.iter().try_fold(0_u64, |acc, &d| {
-                d.is_ascii_digit().then(|| acc * 10 + u64::from(d - b'0'))
-            })
-        })
-        .flatten();
-    Some(value)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::expected_reply;
-
-    #[test]
-    fn replies_are_checked_and_their_number_read() {
-        assert_eq!(
-            expected_reply(b"213 1048576 1.00 MB", 213),
-            Some(Some(1_048_576))
-        );
-        assert_eq!(expected_reply(b"226 0", 226), Some(Some(0)));
-        assert_eq!(expected_reply(b"250 removed", 250), Some(None));
-        assert_eq!(expected_reply(b"250", 250), Some(None));
-        assert_eq!(expected_reply(b"550 no such file", 213), None);
-        assert_eq!(expected_reply(b"2130 1", 213), None);
-        assert_eq!(expected_reply(b"21", 213), None);
     }
 }

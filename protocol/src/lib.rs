@@ -22,7 +22,7 @@ pub mod request;
 
 pub use frame::{FrameError, MAX_LINE, take_line};
 pub use name::{Name, NameError};
-pub use reply::{Code, FileSizeText, Megabytes, Reply, megabytes};
+pub use reply::{Code, FileSizeText, Megabytes, Reply, ReplyLine, megabytes};
 pub use request::{ParseError, Request};
 
 /// The protocol tag sent in every greeting (`220 mftp/1 …`, FRAME-1).

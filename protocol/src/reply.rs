@@ -144,22 +144,10 @@ impl Reply {
 
     /// Parses a line (without its LF; a trailing CR is already gone).
     pub fn parse(line: &[u8]) -> Result<Self, BadReply> {
-        let bad = || BadReply(String::from_utf8_lossy(line).into_owned());
-        let (digits, rest) = line.split_at_checked(3).ok_or_else(bad)?;
-        if !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
-            return Err(bad());
-        }
-        let text = match rest {
-            [] => &[][..],
-            [b' ', text @ ..] => text,
-            _ => return Err(bad()),
-        };
-        let code = std::str::from_utf8(digits)
-            .ok()
-            .and_then(|d| d.parse().ok())
-            .ok_or_else(bad)?;
-        let text = String::from_utf8(text.to_vec()).map_err(|_| bad())?;
-        Ok(Self { code, text })
+        ReplyLine::parse(line).map(|reply| Self {
+            code: reply.code,
+            text: reply.text.to_owned(),
+        })
     }
 
     /// The known code, if any.
@@ -177,17 +165,13 @@ impl Reply {
     /// The first field: the text up to the first SP.
     #[must_use]
     pub fn first_field(&self) -> &str {
-        self.text.split(' ').next().unwrap_or("")
+        first_field(&self.text)
     }
 
     /// The first field as a decimal number (`150`, `200`, `213`, `226`).
     #[must_use]
     pub fn number_field(&self) -> Option<u64> {
-        let field = self.first_field();
-        if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        field.parse().ok()
+        number_field(&self.text)
     }
 
     /// The wire form, LF included.
@@ -195,6 +179,57 @@ impl Reply {
     pub fn to_line(&self) -> String {
         format!("{} {}\n", self.code, self.text)
     }
+}
+
+/// A reply line borrowed from the buffer it was read into: [`Reply`]
+/// without the allocation, for clients that check many replies (the
+/// benchmarks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyLine<'a> {
+    /// The three-digit code as sent.
+    pub code: u16,
+    /// Everything after the code and its SP.
+    pub text: &'a str,
+}
+
+impl<'a> ReplyLine<'a> {
+    /// Parses a line (without its LF; a trailing CR is already gone).
+    /// Allocates only to report a malformed line.
+    pub fn parse(line: &'a [u8]) -> Result<Self, BadReply> {
+        let bad = || BadReply(String::from_utf8_lossy(line).into_owned());
+        let (digits, rest) = line.split_at_checked(3).ok_or_else(bad)?;
+        if !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
+            return Err(bad());
+        }
+        let text = match rest {
+            [] => &[][..],
+            [b' ', text @ ..] => text,
+            _ => return Err(bad()),
+        };
+        let code = digits
+            .iter()
+            .fold(0_u16, |acc, &d| acc * 10 + u16::from(d - b'0'));
+        let text = std::str::from_utf8(text).map_err(|_| bad())?;
+        Ok(Self { code, text })
+    }
+
+    /// The first field as a decimal number, as [`Reply::number_field`].
+    #[must_use]
+    pub fn number_field(&self) -> Option<u64> {
+        number_field(self.text)
+    }
+}
+
+fn first_field(text: &str) -> &str {
+    text.split(' ').next().unwrap_or("")
+}
+
+fn number_field(text: &str) -> Option<u64> {
+    let field = first_field(text);
+    if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    field.parse().ok()
 }
 
 /// One decimal digit as ASCII (`n` < 10).
@@ -280,6 +315,12 @@ mod tests {
         assert!(Reply::parse(b"2x1 hi").is_err());
         assert!(Reply::parse(b"2211 hi").is_err());
         assert!(Reply::parse(b"099 hi").is_err());
+        let line = ReplyLine::parse(b"150 5").expect("valid");
+        assert_eq!(
+            (line.code, line.text, line.number_field()),
+            (150, "5", Some(5))
+        );
+        assert_eq!(ReplyLine::parse(b"250").map(|r| r.number_field()), Ok(None));
     }
 
     #[test]
