@@ -1,7 +1,10 @@
 //! The test-harness entry point: options, server resolution, a smoke
 //! launch, the trials, the summary, the reports and the exit status.
 
-use crate::case::{self, CaseResult, OPTIONS, Status};
+use crate::case;
+use crate::ctx::{Ctx, OPTIONS};
+use crate::report::{CaseResult, Status};
+use crate::runner;
 use crate::cases;
 use crate::options::{self, Options, ServerSpec};
 use crate::report;
@@ -104,7 +107,7 @@ fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
         .map(|i| {
             let c = &all[i];
             Trial::ignorable_test(c.name(), move || {
-                let r = case::run_case(&all[i]);
+                let r = runner::run_case(&all[i]);
                 let out = match r.status {
                     Status::Pass => Ok(Completion::Completed),
                     Status::Skip => Ok(Completion::ignored_with(format!(
@@ -158,7 +161,7 @@ fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
 /// Starts the server once on the standard fixture, so that a server that
 /// cannot start at all is reported once, clearly, with exit status 2.
 fn smoke(opts: &Options) -> Result<(), String> {
-    let ctx = case::Ctx::new().map_err(|f| f.actual)?;
+    let ctx = Ctx::new().map_err(|f| f.actual)?;
     let spec = opts.server.as_ref().ok_or("no server")?;
     let server = Server::start(
         spec,

@@ -21,10 +21,15 @@
 
 pub mod case;
 pub mod cases;
+pub mod ctx;
+pub mod disk;
 pub mod fail;
 pub mod harness;
+pub mod model;
 pub mod options;
 pub mod report;
+pub mod runner;
+pub mod snapshot;
 pub mod spec;
 pub mod target;
 pub mod trace;

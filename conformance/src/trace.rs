@@ -1,11 +1,12 @@
 //! Checks of the suite itself, run as trials named `TRACE …`: traceability
 //! between spec.md and the cases, and self-tests of the harness.
 
-use crate::case::{Case, slug, snapshot_dir};
+use crate::case::Case;
 use crate::cases;
 use crate::spec;
 use crate::transcript::normalize_reply;
-use crate::wire::megabytes;
+use crate::model::megabytes;
+use crate::snapshot::snapshot_dir;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A self-check.
@@ -198,6 +199,5 @@ fn normalization() -> Result<(), String> {
             ));
         }
     }
-    let _ = slug("x");
     Ok(())
 }

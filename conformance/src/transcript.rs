@@ -15,6 +15,7 @@
 //! With more than one connection the second one's lines read `C2:`/`S2:`,
 //! and so on.
 
+use crate::model::is_dec;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -159,12 +160,6 @@ fn sent_lines(bytes: &[u8]) -> Vec<String> {
 fn strip_eol(raw: &[u8]) -> &[u8] {
     let r = raw.strip_suffix(b"\n").unwrap_or(raw);
     r.strip_suffix(b"\r").unwrap_or(r)
-}
-
-/// Is `s` a `dec` of the grammar (no leading zeros)?
-#[must_use]
-pub fn is_dec(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
 }
 
 /// The normalized form of one reply line: fields exact, free text `…`.

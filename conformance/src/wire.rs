@@ -7,7 +7,8 @@
 //! FRAME-6 as it arrives.
 
 use crate::fail::{Fail, FailKind};
-use crate::transcript::{Event, Log, escape, is_dec};
+use crate::model::{is_dec, is_reserved, megabytes};
+use crate::transcript::{Event, Log, escape};
 use std::io::{self, Read as _, Write as _};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -512,7 +513,7 @@ impl Conn {
         // that lists its own reserved entries is not judged on them here.
         let got_s: Vec<String> = got
             .iter()
-            .filter(|e| !e.starts_with(b".mftp"))
+            .filter(|e| !is_reserved(e))
             .map(|e| String::from_utf8_lossy(e).into_owned())
             .collect();
         if got_s == want {
@@ -743,11 +744,4 @@ pub fn outcomes(allowed: &[(u16, &'static str)]) -> String {
     } else {
         format!("one of: {}", list.join(", "))
     }
-}
-
-/// SIZE-2: `h = (bytes × 100 + 524288) div 1048576`, printed `h/100.h%100`.
-#[must_use]
-pub fn megabytes(bytes: u64) -> String {
-    let h = (u128::from(bytes) * 100 + 524_288) / 1_048_576;
-    format!("{}.{:02}", h / 100, h % 100)
 }

@@ -1,7 +1,8 @@
 //! Many clients at once (section 12).
 
 use super::{big, download, download_as, names, random, size_is, upload};
-use crate::case::{Case, Ctx, fixture};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture};
 use crate::fail::{Fail, ensure};
 use std::time::Instant;
 

@@ -1,7 +1,8 @@
 //! `download` (section 8).
 
 use super::{big, count_is, download, random, rejected, size_is};
-use crate::case::{Case, Ctx, fixture};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture};
 use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {

@@ -2,7 +2,8 @@
 //! syntax (section 2).
 
 use super::{count_is, size_is, steps, stored, upload};
-use crate::case::{Case, Ctx, fixture};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture};
 use crate::fail::Fail;
 use crate::spec::Level;
 use crate::transcript::Event;

@@ -1,7 +1,8 @@
 //! The launch contract (section 16): how the server is started, and how it
 //! refuses a bad command line.
 
-use crate::case::{Case, Ctx, OPTIONS};
+use crate::case::Case;
+use crate::ctx::{Ctx, OPTIONS};
 use crate::fail::Fail;
 use crate::target::{self, POLL, Spawned, describe_status};
 use assert_cmd::assert::Assert;

@@ -2,7 +2,8 @@
 //! (LAUNCH-3); cases are skipped when the server refuses the option.
 
 use super::{names, random, rejected, size_is, upload};
-use crate::case::{Case, Ctx, fixture, wait_for};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture, wait_for};
 use crate::fail::{Fail, ensure};
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,8 @@
 //! `ls` (section 6).
 
 use super::rejected;
-use crate::case::{Case, Ctx, fixture};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {

@@ -7,8 +7,11 @@
 //! check the new `snapshots/*.snap.new` by eye against spec.md, and rename it
 //! to `.snap`. The `TRACE` check prints the hash to record.
 
-use crate::case::{Case, Ctx, Node};
+use crate::case::Case;
+use crate::ctx::Ctx;
+use crate::disk::Node;
 use crate::fail::{Fail, FailKind};
+use crate::model::is_reserved;
 use crate::spec;
 use crate::wire::Conn;
 use rand::{RngCore as _, SeedableRng as _};
@@ -210,7 +213,7 @@ pub fn stored(ctx: &Ctx, name: &str, data: &[u8], clause: &'static str) -> Resul
         .into_iter()
         .filter(|(k, n)| {
             k != name
-                && !k.starts_with(".mftp")
+                && !is_reserved(k)
                 && *n
                     == Node::File {
                         len,
@@ -257,7 +260,7 @@ pub fn names(
     let got: Vec<String> = c
         .listing(clause)?
         .iter()
-        .filter(|e| !e.starts_with(b".mftp"))
+        .filter(|e| !is_reserved(e))
         .map(|e| String::from_utf8_lossy(e).into_owned())
         .collect();
     let mut a: Vec<String> = got.iter().map(|s| key(s)).collect();

@@ -1,7 +1,8 @@
 //! The name rules of section 4, through every command that takes a name.
 
 use super::{absent, download, every_command, line, size_is, stored, upload};
-use crate::case::{Case, Ctx, fixture};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {

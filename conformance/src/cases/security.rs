@@ -1,7 +1,9 @@
 //! Confinement to the root (section 14).
 
 use super::{download, every_command, rejected, size_is, stored, upload};
-use crate::case::{Case, Ctx, fixture, tree, tree_diff};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture};
+use crate::disk::{tree, tree_diff};
 use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {

@@ -1,8 +1,9 @@
 //! `size` (section 7).
 
-use crate::case::{Case, Ctx, fixture};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture};
 use crate::fail::Fail;
-use crate::wire::megabytes;
+use crate::model::megabytes;
 
 pub fn cases() -> Vec<Case> {
     vec![

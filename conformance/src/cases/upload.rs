@@ -1,7 +1,9 @@
 //! `upload` (section 9).
 
 use super::{absent, big, count_is, download, random, rejected, size_is, upload};
-use crate::case::{Case, Ctx, fixture, tree_diff};
+use crate::case::Case;
+use crate::ctx::{Ctx, fixture};
+use crate::disk::tree_diff;
 use crate::fail::{Fail, ensure};
 use crate::wire::Reply;
 use std::sync::Barrier;
@@ -403,9 +405,9 @@ fn race(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut expected = before;
     expected.insert(
         "race.bin".into(),
-        crate::case::tree(&ctx.root)
+        crate::disk::tree(&ctx.root)
             .remove("race.bin")
-            .unwrap_or(crate::case::Node::Other),
+            .unwrap_or(crate::disk::Node::Other),
     );
     ctx.expect_root(&expected, "SEC-4")
 }

@@ -1,4 +1,7 @@
-//! The summary printed at the end, and the JSON and JUnit reports.
+//! The result model every report is a view of: the outcome of each case,
+//! counts, the grade, the exit status and the status of each clause. The
+//! writers (`summary`, `json`, `junit`) are pure functions of a [`Report`];
+//! none runs a case or re-derives a verdict.
 //!
 //! Exit status: 0 when every MUST case that ran holds, 1 when one fails, 2
 //! when the server could not be launched or the suite itself failed.
@@ -19,12 +22,44 @@
 //!   those clauses);
 //! - **skip**: every case covering it was skipped; **not run**: filtered out.
 
-use crate::case::{CaseResult, Status};
 use crate::spec::{self, Level};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
-use std::path::Path;
 use std::time::Duration;
+
+mod json;
+mod junit;
+mod summary;
+
+pub use json::write_json;
+pub use junit::write_junit;
+pub use summary::summary;
+
+/// Outcome of one case, as reports show it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+    /// The suite itself failed.
+    Error,
+}
+
+/// A finished case.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CaseResult {
+    pub name: String,
+    pub id: String,
+    pub level: Level,
+    pub section: String,
+    pub clauses: Vec<String>,
+    pub status: Status,
+    /// The clause whose expectation failed.
+    pub failed_clause: Option<String>,
+    pub duration_ms: u128,
+    /// The full explanation (failure or skip reason).
+    pub message: Option<String>,
+}
 
 /// The suite's version, stamped on every report.
 pub const SUITE_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -260,209 +295,4 @@ pub fn build(
         cases,
         checks,
     }
-}
-
-/// The summary table for the terminal.
-#[must_use]
-pub fn summary(r: &Report) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "\n=== {} {} · spec.md sha256 {} · server: {}",
-        r.suite,
-        r.suite_version,
-        &r.spec_sha256[..16],
-        r.server
-    );
-    if r.interrupted {
-        let _ = writeln!(
-            s,
-            "\nINTERRUPTED: this report holds only the cases that finished before Ctrl-C"
-        );
-    }
-    if let Some(e) = &r.launch_error {
-        let _ = writeln!(
-            s,
-            "\nTHE SERVER COULD NOT BE LAUNCHED, nothing was graded:\n{e}"
-        );
-    }
-    clause_lists(&mut s, r);
-    let _ = writeln!(
-        s,
-        "\n{:<34} {:>22} {:>22}",
-        "cases by section", "MUST pass/fail/skip", "SHOULD pass/fail/skip"
-    );
-    let cell = |c: Option<&Counts>| {
-        c.map_or_else(
-            || "-".into(),
-            |c| format!("{}/{}/{}", c.passed, c.failed + c.errors, c.skipped),
-        )
-    };
-    let mut order: Vec<&String> = r.by_section.keys().collect();
-    order.sort_by_key(|k| {
-        k.split(' ')
-            .next()
-            .and_then(|n| n.parse::<u32>().ok())
-            .unwrap_or(99)
-    });
-    for sec in order {
-        let m = &r.by_section[sec];
-        let _ = writeln!(
-            s,
-            "{:<34} {:>22} {:>22}",
-            sec.replace('`', ""),
-            cell(m.get("MUST")),
-            cell(m.get("SHOULD"))
-        );
-    }
-    let _ = writeln!(
-        s,
-        "{:<34} {:>22} {:>22}",
-        "total",
-        cell(r.by_level.get("MUST")),
-        cell(r.by_level.get("SHOULD"))
-    );
-    let failed: Vec<&CaseResult> = r
-        .cases
-        .iter()
-        .filter(|c| matches!(c.status, Status::Fail | Status::Error))
-        .collect();
-    if !failed.is_empty() {
-        let _ = writeln!(s, "\nfailed cases  [the clause of the failing step]:");
-        for c in failed {
-            let _ = writeln!(
-                s,
-                "  {:<6} {}  [{}]",
-                if c.status == Status::Error {
-                    "ERROR"
-                } else {
-                    c.level.as_str()
-                },
-                c.name,
-                c.failed_clause.as_deref().unwrap_or("")
-            );
-        }
-    }
-    for c in r.checks.iter().filter(|c| c.status != Status::Pass) {
-        let _ = writeln!(s, "suite check failed: {}", c.name);
-    }
-    let g = &r.grade;
-    let _ = writeln!(
-        s,
-        "\ngrade: {:.1}% of MUST cases hold ({}/{}), SHOULD {}/{}, {} skipped — {} (exit {}, {:.1} s)",
-        g.percent,
-        g.must_passed,
-        g.must_run,
-        g.should_passed,
-        g.should_run,
-        r.cases.iter().filter(|c| c.status == Status::Skip).count(),
-        g.verdict,
-        r.exit_status,
-        r.duration_s
-    );
-    s
-}
-
-/// The failing clauses (attributed), then the blocked ones.
-fn clause_lists(s: &mut String, r: &Report) {
-    if !r.failing_clauses.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nFAILING clauses ({}): a failing step checks the clause",
-            r.failing_clauses.len()
-        );
-        for f in &r.failing_clauses {
-            let mut ids: Vec<&str> = Vec::new();
-            for name in &f.cases {
-                let id = name.split(' ').next().unwrap_or("");
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-            let n = f.cases.len();
-            let more = if ids.len() > 8 { ", …" } else { "" };
-            ids.truncate(8);
-            let _ = writeln!(
-                s,
-                "  {:<11} {:<6} in {n} case{}: {}{more}",
-                f.clause,
-                f.level,
-                if n == 1 { "" } else { "s" },
-                ids.join(", ")
-            );
-        }
-    }
-    if !r.blocked_by.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nBLOCKED clauses ({}): not verified, every case checking them stopped at a failing clause first",
-            r.blocked_by.len()
-        );
-        let order = r
-            .clauses
-            .keys()
-            .filter(|c| r.blocked_by.contains_key(*c))
-            .map(|c| {
-                let at = spec::clauses().iter().position(|x| &x.id == c);
-                (at.unwrap_or(usize::MAX), c)
-            });
-        let mut order: Vec<(usize, &String)> = order.collect();
-        order.sort();
-        for (_, c) in order {
-            let _ = writeln!(s, "  {c:<11} by {}", r.blocked_by[c].join(", "));
-        }
-    }
-}
-
-/// Writes the JSON report.
-///
-/// # Errors
-/// I/O or serialization failure.
-pub fn write_json(r: &Report, path: &Path) -> anyhow::Result<()> {
-    let f = std::fs::File::create(path)?;
-    serde_json::to_writer_pretty(std::io::BufWriter::new(f), r)?;
-    Ok(())
-}
-
-/// Writes the JUnit XML report.
-///
-/// # Errors
-/// I/O or serialization failure.
-pub fn write_junit(r: &Report, path: &Path) -> anyhow::Result<()> {
-    use quick_junit::{
-        NonSuccessKind, Property, Report as JReport, TestCase, TestCaseStatus, TestSuite,
-    };
-    let mut report = JReport::new("mftp-conformance");
-    report.set_time(Duration::from_secs_f64(r.duration_s));
-    let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
-    for c in r.cases.iter().chain(&r.checks) {
-        let suite = suites.entry(c.section.as_str()).or_insert_with(|| {
-            let mut s = TestSuite::new(c.section.replace('`', ""));
-            s.add_property(Property::new("suite_version", SUITE_VERSION));
-            s.add_property(Property::new("spec_sha256", r.spec_sha256.clone()));
-            s.add_property(Property::new("server", r.server.clone()));
-            s
-        });
-        let mut status = match c.status {
-            Status::Pass => TestCaseStatus::success(),
-            Status::Skip => TestCaseStatus::skipped(),
-            Status::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
-            Status::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
-        };
-        if let Some(msg) = &c.message {
-            let first = msg.lines().next().unwrap_or("").to_string();
-            status.set_message(first);
-            status.set_description(msg.clone());
-        }
-        let mut tc = TestCase::new(c.name.clone(), status);
-        tc.set_classname(format!("mftp.{}", c.level.as_str()));
-        tc.set_time(Duration::from_millis(
-            u64::try_from(c.duration_ms).unwrap_or(u64::MAX),
-        ));
-        suite.add_test_case(tc);
-    }
-    report.add_test_suites(suites.into_values());
-    let f = std::fs::File::create(path)?;
-    report.serialize(std::io::BufWriter::new(f))?;
-    Ok(())
 }

@@ -1,0 +1,158 @@
+//! The runner: runs one case in a fresh context, then the checks every
+//! case gets (nothing outside the root changed, the server still runs, the
+//! snapshot matches), and turns a failure into the explanation a student
+//! reads.
+
+use crate::case::Case;
+use crate::ctx::Ctx;
+use crate::disk::{tree, tree_diff};
+use crate::fail::{Fail, FailKind};
+use crate::report::{CaseResult, Status};
+use crate::snapshot;
+use crate::spec;
+use crate::target::describe_status;
+use crate::transcript::{Event, render};
+use std::time::Instant;
+
+/// Runs one case to a result, never panicking.
+#[must_use]
+pub fn run_case(case: &Case) -> CaseResult {
+    let started = Instant::now();
+    let mut ctx = None;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut c = Ctx::new()?;
+        let r = (case.run)(&mut c).and_then(|()| after_checks(case, &mut c));
+        ctx = Some(c);
+        r
+    }));
+    let outcome = outcome.unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_string()))
+            .unwrap_or_default();
+        Err(Fail::harness(format!("the case panicked: {msg}")))
+    });
+    let (status, failed_clause, message) = match outcome {
+        Ok(()) => (Status::Pass, None, None),
+        Err(f) if f.kind == FailKind::Skip => (Status::Skip, None, Some(f.actual)),
+        Err(f) => {
+            let clause = if f.clause.is_empty() {
+                case.id
+            } else {
+                f.clause
+            };
+            let status = if f.kind == FailKind::Harness {
+                Status::Error
+            } else {
+                Status::Fail
+            };
+            (
+                status,
+                Some(clause.to_string()),
+                Some(explain(case, &f, clause, ctx.as_mut())),
+            )
+        }
+    };
+    CaseResult {
+        name: case.name(),
+        id: case.id.into(),
+        level: case.level(),
+        section: case.section(),
+        clauses: case.covers.iter().map(|c| c.0.to_string()).collect(),
+        status,
+        failed_clause,
+        duration_ms: started.elapsed().as_millis(),
+        message,
+    }
+}
+
+/// Checks every case gets after passing: nothing outside the root changed,
+/// the server is still running, the transcript matches its snapshot.
+fn after_checks(case: &Case, ctx: &mut Ctx) -> Result<(), Fail> {
+    if let Some(before) = ctx.outside_before() {
+        let now = tree(&ctx.outside);
+        if &now != before {
+            return Err(Fail::mismatch(
+                "SEC-1",
+                "nothing outside the root is created, changed or removed",
+                format!("outside the root: {}", tree_diff(before, &now)),
+            )
+            .at("checking the directory next to the root"));
+        }
+    }
+    if let Some(status) = ctx.server_exit() {
+        return Err(Fail::mismatch(
+            "CONC-2",
+            "the server keeps running whatever its clients do",
+            format!(
+                "the server process exited during the case ({})",
+                describe_status(status)
+            ),
+        )
+        .at("checking the server process after the case"));
+    }
+    if case.snapshot {
+        snapshot::check(case, &render(&ctx.log.events(), true))?;
+    }
+    Ok(())
+}
+
+/// `s` with every line indented by four spaces.
+pub(crate) fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+/// The failure message: clause, expectation, reality, transcript, server.
+fn explain(case: &Case, f: &Fail, clause: &str, ctx: Option<&mut Ctx>) -> String {
+    use std::fmt::Write as _;
+    let mut m = String::new();
+    let kind = match f.kind {
+        FailKind::Timeout => "TIMEOUT",
+        FailKind::Closed => "CLOSED",
+        FailKind::Harness => "HARNESS ERROR",
+        FailKind::Mismatch | FailKind::Skip => "FAIL",
+    };
+    let _ = writeln!(m, "{kind} {clause}");
+    if let Some(c) = spec::clause(clause) {
+        let _ = writeln!(m, "clause:    {} {} — {}", c.id, c.level.as_str(), c.text);
+    }
+    if clause != case.id {
+        let _ = writeln!(m, "case:      {}", case.name());
+    }
+    if !f.step.is_empty() {
+        let _ = writeln!(m, "step:      {}", f.step);
+    }
+    if !f.expected.is_empty() {
+        let _ = writeln!(m, "expected:  {}", f.expected);
+    }
+    let _ = writeln!(m, "actual:    {}", f.actual);
+    if let Some(ctx) = ctx {
+        let events = ctx.log.events();
+        if !events.is_empty() {
+            let _ = writeln!(
+                m,
+                "transcript up to the failure (raw):\n{}",
+                indent(&render(&events, false))
+            );
+        }
+        let notes = events.iter().any(|e| matches!(e, Event::Closed { .. }));
+        if let Some(server) = ctx.running_server() {
+            match server.exit_status() {
+                Some(st) => {
+                    let _ = writeln!(m, "server:    DIED ({})", describe_status(st));
+                }
+                None if notes || f.kind == FailKind::Timeout => {
+                    let _ = writeln!(m, "server:    still running");
+                }
+                None => {}
+            }
+            let _ = writeln!(
+                m,
+                "server stderr (last lines):\n{}",
+                indent(&server.stderr_tail(12))
+            );
+        }
+    }
+    m
+}
