@@ -6,12 +6,12 @@
 use std::fmt;
 
 /// The longest name in bytes (NAME-2).
-pub const MAX_NAME: usize = 1024;
+const MAX_NAME: usize = 1024;
 /// The longest component in bytes (NAME-3).
-pub const MAX_COMPONENT: usize = 255;
+const MAX_COMPONENT: usize = 255;
 /// Names whose first component starts with this are reserved for a
 /// server's own use (spec.md section 4, note).
-pub const RESERVED_PREFIX: &str = ".mftp";
+const RESERVED_PREFIX: &str = ".mftp";
 
 /// Which name rule was broken. Every variant is answered with `553`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -74,11 +74,6 @@ impl Name {
         &self.0
     }
 
-    /// The components, from the root down; never empty.
-    pub fn components(&self) -> impl DoubleEndedIterator<Item = &str> {
-        self.0.split('/')
-    }
-
     /// The last component (the entry's own name).
     #[must_use]
     pub fn file_name(&self) -> &str {
@@ -98,14 +93,8 @@ impl fmt::Display for Name {
     }
 }
 
-impl AsRef<str> for Name {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
 /// Checks one component: 1 to 255 bytes, not `.` or `..`, no forbidden byte.
-pub fn check_component(component: &[u8]) -> Result<(), NameError> {
+pub(crate) fn check_component(component: &[u8]) -> Result<(), NameError> {
     if component.is_empty() {
         return Err(NameError::EmptyComponent);
     }

@@ -1,6 +1,9 @@
-//! Reply codes (spec.md section 15) and reply lines.
+//! Reply codes (spec.md section 15) and reply lines, both ways: the one
+//! encoder of reply lines ([`encode_reply`]) and their parsers
+//! ([`ReplyLine`], [`Reply`], [`FileSize`]).
 
 use std::fmt;
+use std::io::Write as _;
 
 /// Every reply code of mftp/1, one doc line each (spec.md section 15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,7 +49,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in numeric order.
-    pub const ALL: [Code; 18] = [
+    const ALL: [Code; 18] = [
         Code::DataFollows,
         Code::Listing,
         Code::FileSize,
@@ -74,8 +77,7 @@ impl Code {
     }
 
     /// The number as its three ASCII digits, as sent on the wire.
-    #[must_use]
-    pub fn digits(self) -> [u8; 3] {
+    fn digits(self) -> [u8; 3] {
         let n = self.number();
         // Every code is in 100..=599, so each quotient is one digit.
         [digit(n / 100), digit(n / 10 % 10), digit(n % 10)]
@@ -134,12 +136,18 @@ pub struct Reply {
 pub struct BadReply(pub String);
 
 impl Reply {
-    /// A reply with a known code.
+    /// Old interface, removed once its callers use [`encode_reply`].
     pub fn new(code: Code, text: impl Into<String>) -> Self {
         Self {
             code: code.number(),
             text: text.into(),
         }
+    }
+
+    /// Old interface, removed once its callers use [`encode_reply`].
+    #[must_use]
+    pub fn to_line(&self) -> String {
+        format!("{} {}\n", self.code, self.text)
     }
 
     /// Parses a line (without its LF; a trailing CR is already gone).
@@ -148,12 +156,6 @@ impl Reply {
             code: reply.code,
             text: reply.text.to_owned(),
         })
-    }
-
-    /// The known code, if any.
-    #[must_use]
-    pub fn known_code(&self) -> Option<Code> {
-        Code::from_number(self.code)
     }
 
     /// True for 1xx and 2xx.
@@ -172,12 +174,6 @@ impl Reply {
     #[must_use]
     pub fn number_field(&self) -> Option<u64> {
         number_field(&self.text)
-    }
-
-    /// The wire form, LF included.
-    #[must_use]
-    pub fn to_line(&self) -> String {
-        format!("{} {}\n", self.code, self.text)
     }
 }
 
@@ -238,21 +234,35 @@ fn digit(n: u16) -> u8 {
     b'0' + (n % 10) as u8
 }
 
-/// The `<mb>` field of `size` (SIZE-2): bytes / 1 048 576, two decimals,
-/// rounded half away from zero with integer arithmetic.
+/// Appends the reply line `code SP text LF` (FRAME-6) to `out`.
+///
+/// The one encoder of reply lines: the server writes every reply with it
+/// into its reused output buffer, and the benchmarks build the replies they
+/// compare against with it. It allocates nothing beyond `out`'s growth, so
+/// `text` is best a `Display` that writes its fields straight into the
+/// buffer ([`FileSizeText`], a number) rather than a formatted `String`.
+/// `text` must hold no control bytes (FRAME-6).
 ///
 /// ```
-/// assert_eq!(mftp_protocol::megabytes(131_072), "0.13");
+/// use mftp_protocol::{Code, FileSizeText, encode_reply};
+/// let mut out = Vec::new();
+/// encode_reply(&mut out, Code::FileSize, FileSizeText(131_072));
+/// encode_reply(&mut out, Code::Stored, 5);
+/// assert_eq!(out, b"213 131072 0.13 MB\n226 5\n");
 /// ```
-#[must_use]
-pub fn megabytes(bytes: u64) -> String {
-    Megabytes(bytes).to_string()
+pub fn encode_reply(out: &mut Vec<u8>, code: Code, text: impl fmt::Display) {
+    out.extend_from_slice(&code.digits());
+    out.push(b' ');
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{text}");
+    out.push(b'\n');
 }
 
-/// [`megabytes`] as a `Display` that does not allocate (the server writes
-/// it straight into its output buffer).
+/// The `<mb>` field of `size` (SIZE-2): bytes / 1 048 576, two decimals,
+/// rounded half away from zero with integer arithmetic; a `Display` that
+/// does not allocate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Megabytes(pub u64);
+struct Megabytes(u64);
 
 impl fmt::Display for Megabytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -266,10 +276,12 @@ impl fmt::Display for Megabytes {
     }
 }
 
-/// The text of a `213` reply (SIZE-1): `<bytes> <mb> MB`.
+/// The text of a `213` reply (SIZE-1) for a file of this many bytes:
+/// `<bytes> <mb> MB`, `<mb>` as SIZE-2 fixes it. The server's side;
+/// [`FileSize::parse`] is the client's.
 ///
 /// ```
-/// let text = mftp_protocol::reply::FileSizeText(131_072).to_string();
+/// let text = mftp_protocol::FileSizeText(131_072).to_string();
 /// assert_eq!(text, "131072 0.13 MB");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,9 +296,62 @@ impl fmt::Display for FileSizeText {
     }
 }
 
+/// The fields of a `213` reply (SIZE-1) as a client reads them: the
+/// inverse of [`FileSizeText`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSize {
+    /// The file's exact length.
+    pub bytes: u64,
+    /// `<mb>` exactly as the server wrote it (SIZE-2): digits, `.`, two
+    /// digits.
+    pub megabytes: String,
+}
+
+impl FileSize {
+    /// Parses the text of a `213` reply: `<bytes> SP <mb> SP "MB"`, then
+    /// optionally SP and free text (spec.md section 2.1, `size-reply`).
+    ///
+    /// ```
+    /// use mftp_protocol::{FileSize, FileSizeText};
+    /// let size = FileSize::parse(&FileSizeText(131_072).to_string());
+    /// assert_eq!(size.map(|s| (s.bytes, s.megabytes)), Ok((131_072, "0.13".to_owned())));
+    /// ```
+    ///
+    /// # Errors
+    /// When a field is missing or malformed.
+    pub fn parse(text: &str) -> Result<Self, BadReply> {
+        let bad = || BadReply(format!("213 {text}"));
+        let bytes = number_field(text).ok_or_else(bad)?;
+        let mut fields = text.split(' ').skip(1);
+        match (fields.next(), fields.next()) {
+            (Some(megabytes), Some("MB")) if is_megabytes(megabytes) => Ok(Self {
+                bytes,
+                megabytes: megabytes.to_owned(),
+            }),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// `megabytes = 1*DIGIT "." 2DIGIT` (spec.md section 2.1).
+fn is_megabytes(field: &str) -> bool {
+    field.split_once('.').is_some_and(|(whole, hundredths)| {
+        !whole.is_empty()
+            && hundredths.len() == 2
+            && whole
+                .bytes()
+                .chain(hundredths.bytes())
+                .all(|b| b.is_ascii_digit())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn megabytes(bytes: u64) -> String {
+        Megabytes(bytes).to_string()
+    }
 
     #[test]
     fn megabytes_matches_the_spec_table() {
@@ -342,6 +407,48 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::from_number(code.number()), Some(code));
         }
-        assert_eq!(Reply::new(Code::Stored, "5").to_line(), "226 5\n");
+    }
+
+    #[test]
+    fn replies_are_encoded_as_spec_md_shows_them() {
+        // SIZE-1 table, FRAME-1, FRAME-6.
+        let mut out = Vec::new();
+        encode_reply(
+            &mut out,
+            Code::FileSize,
+            FileSizeText(9_223_372_036_854_775_807),
+        );
+        assert_eq!(out, b"213 9223372036854775807 8796093022208.00 MB\n");
+        out.clear();
+        encode_reply(&mut out, Code::Ready, crate::GREETING);
+        assert_eq!(out, b"220 mftp/1 ready\n");
+        let line = ReplyLine::parse(&out[..out.len() - 1]).expect("valid");
+        assert_eq!((line.code, line.text), (220, crate::GREETING));
+    }
+
+    #[test]
+    fn size_replies_parse_back() {
+        for bytes in [0, 5243, 131_072, u64::MAX] {
+            let parsed = FileSize::parse(&FileSizeText(bytes).to_string()).expect("valid");
+            assert_eq!((parsed.bytes, parsed.megabytes), (bytes, megabytes(bytes)));
+        }
+        let with_text = FileSize::parse("5 0.00 MB (tiny)").expect("free text may follow");
+        assert_eq!(with_text.bytes, 5);
+        for bad in [
+            "",
+            "5",
+            "5 0.00",
+            "5 0.00 mb",
+            "5  0.00 MB",
+            "x 0.00 MB",
+            "5 .00 MB",
+            "5 0.0 MB",
+            "5 0.000 MB",
+            "5 0,00 MB",
+            "5 1.0\u{1b} MB",
+            "99999999999999999999999 0.00 MB",
+        ] {
+            assert!(FileSize::parse(bad).is_err(), "{bad:?}");
+        }
     }
 }

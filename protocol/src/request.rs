@@ -5,9 +5,9 @@ use crate::name::{Name, NameError};
 use crate::reply::Code;
 
 /// The largest upload size a client may announce (UPLOAD-1): 2^63 − 1.
-pub const MAX_UPLOAD_SIZE: u64 = i64::MAX as u64;
+const MAX_UPLOAD_SIZE: u64 = i64::MAX as u64;
 /// The most digits of an upload size field (UPLOAD-1).
-pub const MAX_SIZE_DIGITS: usize = 20;
+const MAX_SIZE_DIGITS: usize = 20;
 
 /// One command of mftp/1.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,19 +115,36 @@ impl Request {
     /// The command line as sent by a client, LF included.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        let text = match self {
-            Request::Connme => "connme".to_owned(),
-            Request::Ls(None) => "ls".to_owned(),
-            Request::Ls(Some(dir)) => format!("ls {dir}"),
-            Request::Size(name) => format!("size {name}"),
-            Request::Download(name) => format!("download {name}"),
-            Request::Upload { size, name } => format!("upload {size} {name}"),
-            Request::Rm(name) => format!("rm {name}"),
-            Request::Byebye => "byebye".to_owned(),
-        };
-        let mut line = text.into_bytes();
-        line.push(b'\n');
+        let mut line = Vec::new();
+        self.encode_into(&mut line);
         line
+    }
+
+    /// Appends the command line, LF included, to `out` (a reused buffer:
+    /// nothing else is allocated).
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.verb().as_bytes());
+        if let Request::Upload { size, .. } = self {
+            out.push(b' ');
+            out.extend_from_slice(itoa::Buffer::new().format(*size).as_bytes());
+        }
+        if let Some(name) = self.name() {
+            out.push(b' ');
+            out.extend_from_slice(name.as_str().as_bytes());
+        }
+        out.push(b'\n');
+    }
+
+    /// The name argument, if the command has one.
+    fn name(&self) -> Option<&Name> {
+        match self {
+            Request::Connme | Request::Byebye => None,
+            Request::Ls(dir) => dir.as_ref(),
+            Request::Size(name)
+            | Request::Download(name)
+            | Request::Upload { name, .. }
+            | Request::Rm(name) => Some(name),
+        }
     }
 
     /// The verb, lower case, for logs.
@@ -183,7 +200,7 @@ fn upload(argument: Option<&[u8]>) -> Result<Request, ParseError> {
 }
 
 /// A size field: 1 to 20 ASCII digits, value at most 2^63 − 1.
-pub fn parse_size(field: &[u8]) -> Result<u64, ParseError> {
+fn parse_size(field: &[u8]) -> Result<u64, ParseError> {
     if field.is_empty() || field.len() > MAX_SIZE_DIGITS || !field.iter().all(u8::is_ascii_digit) {
         return Err(ParseError::BadSize);
     }

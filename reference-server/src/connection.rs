@@ -1,9 +1,10 @@
 //! One client's socket: framed command lines in, replies and raw data out.
 //!
-//! This module only does I/O. It keeps the bytes read past a command line
-//! (pipelined commands, or upload data that came with the command, PIPE-2)
-//! and queues replies so that a batch of pipelined commands is answered with
-//! one write. Every wait for the client is bounded by the idle timeout
+//! This module only does I/O; the bytes come from `mftp_protocol`. A
+//! [`LineBuffer`] keeps the bytes read past a command line (pipelined
+//! commands, or upload data that came with the command, PIPE-2), and
+//! replies are queued so that a batch of pipelined commands is answered
+//! with one write. Every wait for the client is bounded by the idle timeout
 //! (LIMIT-1).
 //!
 //! Each connection runs on a thread of its own with a blocking socket: a
@@ -20,7 +21,7 @@ use std::net::{Shutdown as Direction, TcpStream};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use mftp_protocol::{Code, FrameError, MAX_LINE, take_line};
+use mftp_protocol::{Code, Entry, LineBuffer, MAX_LINE, ReadLineError, encode_reply};
 
 use crate::shutdown::Watch;
 
@@ -41,10 +42,9 @@ const LINGER_BYTES: usize = 4 * 1024 * 1024;
 
 /// What arrived when the server waited for a command.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Incoming {
-    /// A command line, without LF or CR (FRAME-2), is in the caller's
-    /// buffer.
-    Line,
+pub enum Incoming<'a> {
+    /// A command line, without LF or CR (FRAME-2).
+    Line(&'a [u8]),
     /// The client closed the connection.
     Closed,
     /// FRAME-4: the limit was reached without an LF.
@@ -53,6 +53,13 @@ pub enum Incoming {
     Idle,
     /// The server is stopping.
     Shutdown,
+}
+
+/// Why the wait for more of a command line ended without bytes.
+enum Wait {
+    Idle,
+    Shutdown,
+    Failed(io::Error),
 }
 
 /// Why data could not be read.
@@ -74,11 +81,9 @@ pub enum DataError {
 pub struct Connection {
     /// The socket, registered with the server's stop signal.
     watch: Watch,
-    /// Bytes received; `input[start..end]` are not used yet. Fixed size:
-    /// larger than a command line (FRAME-4), so a line always fits.
-    input: Box<[u8]>,
-    start: usize,
-    end: usize,
+    /// Bytes received and not used yet. Fixed size: larger than a command
+    /// line (FRAME-4), so a line always fits.
+    input: LineBuffer,
     /// Replies queued but not yet written.
     output: Vec<u8>,
 }
@@ -98,9 +103,7 @@ impl Connection {
         stream.set_write_timeout(Some(idle_timeout))?;
         Ok(Self {
             watch,
-            input: vec![0; COMMAND_READ].into_boxed_slice(),
-            start: 0,
-            end: 0,
+            input: LineBuffer::new(MAX_LINE, COMMAND_READ),
             output: Vec::with_capacity(1024),
         })
     }
@@ -108,16 +111,12 @@ impl Connection {
     /// Queues a reply line; it is written by the next [`Connection::flush`],
     /// which happens at the latest before the server waits for the client.
     pub fn reply(&mut self, code: Code, text: impl std::fmt::Display) {
-        self.output.extend_from_slice(&code.digits());
-        self.output.push(b' ');
-        // Writing to a Vec cannot fail.
-        let _ = write!(self.output, "{text}");
-        self.output.push(b'\n');
+        encode_reply(&mut self.output, code, text);
     }
 
-    /// Queues raw bytes (listing lines).
-    pub fn queue_raw(&mut self, bytes: &[u8]) {
-        self.output.extend_from_slice(bytes);
+    /// Queues a listing line.
+    pub fn queue_entry(&mut self, entry: &Entry) {
+        entry.encode(&mut self.output);
     }
 
     /// Writes everything queued.
@@ -126,11 +125,7 @@ impl Connection {
     /// A socket error, or `TimedOut` if the client did not read for the idle
     /// timeout.
     pub fn flush(&mut self) -> io::Result<()> {
-        if !self.output.is_empty() {
-            self.socket().write_all(&self.output).map_err(timed_out)?;
-            self.output.clear();
-        }
-        Ok(())
+        write_out(self.watch.socket(), &mut self.output)
     }
 
     /// Writes what is queued and a last reply, if any, then closes.
@@ -161,46 +156,45 @@ impl Connection {
         }
     }
 
-    /// Waits for the next command line and puts it in `line` (replacing
-    /// what was there; the caller reuses one buffer for every command).
+    /// Waits for the next command line. Replies queued so far are written
+    /// before waiting, not before: a batch of pipelined commands gets one
+    /// write.
     ///
     /// # Errors
     /// A socket error, or `TimedOut` if the client stopped reading replies.
-    pub fn read_command(&mut self, line: &mut Vec<u8>) -> io::Result<Incoming> {
-        loop {
-            match take_line(&self.input[self.start..self.end], MAX_LINE) {
-                Ok(Some((found, used))) => {
-                    line.clear();
-                    line.extend_from_slice(found);
-                    self.start += used;
-                    return Ok(Incoming::Line);
+    pub fn read_command(&mut self) -> io::Result<Incoming<'_>> {
+        let Self {
+            watch,
+            input,
+            output,
+        } = self;
+        let found = input.read_line(|spare| {
+            // Nothing complete is pending: answer everything queued, then
+            // wait (or stop instead of waiting if the server is stopping).
+            write_out(watch.socket(), output).map_err(Wait::Failed)?;
+            loop {
+                if !watch.begin_wait() {
+                    return Err(Wait::Shutdown);
                 }
-                Err(FrameError::TooLong { .. }) => return Ok(Incoming::TooLong),
-                Ok(None) => {}
+                let read = watch.socket().read(spare);
+                if !watch.end_wait() {
+                    return Err(Wait::Shutdown);
+                }
+                match read {
+                    Ok(n) => return Ok(n),
+                    Err(e) if is_timeout(&e) => return Err(Wait::Idle),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Wait::Failed(e)),
+                }
             }
-            // Nothing complete is pending: answer everything queued before
-            // waiting (and stop instead of waiting if the server is
-            // stopping, below).
-            self.flush()?;
-            // Fewer than MAX_LINE bytes are pending, so after moving them to
-            // the front there is room to read.
-            self.input.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-            if !self.watch.begin_wait() {
-                return Ok(Incoming::Shutdown);
-            }
-            let read = self.watch.socket().read(&mut self.input[self.end..]);
-            if !self.watch.end_wait() {
-                return Ok(Incoming::Shutdown);
-            }
-            match read {
-                Ok(0) => return Ok(Incoming::Closed),
-                Ok(n) => self.end += n,
-                Err(e) if is_timeout(&e) => return Ok(Incoming::Idle),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        });
+        match found {
+            Ok(line) => Ok(Incoming::Line(line)),
+            Err(ReadLineError::Frame(_)) => Ok(Incoming::TooLong),
+            Err(ReadLineError::Closed) => Ok(Incoming::Closed),
+            Err(ReadLineError::Read(Wait::Idle)) => Ok(Incoming::Idle),
+            Err(ReadLineError::Read(Wait::Shutdown)) => Ok(Incoming::Shutdown),
+            Err(ReadLineError::Read(Wait::Failed(e))) => Err(e),
         }
     }
 
@@ -210,12 +204,9 @@ impl Connection {
     /// # Errors
     /// The client closed the connection, went idle, or the socket failed.
     pub fn read_data(&mut self, buf: &mut [u8]) -> Result<usize, DataError> {
-        let pending = self.end - self.start;
-        if pending > 0 {
-            let take = pending.min(buf.len());
-            buf[..take].copy_from_slice(&self.input[self.start..self.start + take]);
-            self.start += take;
-            return Ok(take);
+        let buffered = self.input.take_pending(buf);
+        if buffered > 0 {
+            return Ok(buffered);
         }
         loop {
             match self.socket().read(buf) {
@@ -277,6 +268,15 @@ impl Connection {
     fn socket(&self) -> &TcpStream {
         self.watch.socket()
     }
+}
+
+/// Writes everything queued in `output`.
+fn write_out(socket: &TcpStream, output: &mut Vec<u8>) -> io::Result<()> {
+    if !output.is_empty() {
+        (&*socket).write_all(output).map_err(timed_out)?;
+        output.clear();
+    }
+    Ok(())
 }
 
 /// A blocking socket whose timeout expired reports `WouldBlock` (EAGAIN).

@@ -144,9 +144,10 @@ fn refuse(watch: Watch, _slot: OwnedSemaphorePermit) {
 /// socket's send buffer takes the line whole), then FIN.
 fn refuse_at_once(stream: &std::net::TcpStream) {
     use std::io::Write as _;
-    let line = mftp_protocol::Reply::new(Code::Closing, REFUSAL).to_line();
+    let mut line = Vec::new();
+    mftp_protocol::encode_reply(&mut line, Code::Closing, REFUSAL);
     let _ = stream.set_nonblocking(true);
-    let _ = (&*stream).write(line.as_bytes());
+    let _ = (&*stream).write(&line);
     let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
@@ -162,19 +163,18 @@ fn serve(watch: Watch, ctx: &Context, _permit: OwnedSemaphorePermit) {
     };
     let peer = conn.peer();
     debug!(?peer, "connected");
-    conn.reply(Code::Ready, cmd::connme::GREETING);
-    let mut line = Vec::with_capacity(mftp_protocol::MAX_LINE);
+    conn.reply(Code::Ready, mftp_protocol::GREETING);
     let farewell = loop {
-        match conn.read_command(&mut line) {
-            Ok(Incoming::Line) => {}
+        let parsed = match conn.read_command() {
+            Ok(Incoming::Line(line)) => Request::parse(line),
             Ok(Incoming::TooLong) => break Some((Code::SyntaxError, "line too long")),
             Ok(Incoming::Idle) => break Some((Code::Closing, "idle timeout")),
             Ok(Incoming::Shutdown) => {
                 break Some((Code::Closing, "server shutting down"));
             }
             Ok(Incoming::Closed) | Err(_) => break None,
-        }
-        let (verb, outcome) = match Request::parse(&line) {
+        };
+        let (verb, outcome) = match parsed {
             Ok(request) => (request.verb(), cmd::execute(request, &mut conn, ctx)),
             Err(error) => {
                 conn.reply(error.code(), error.to_string());

@@ -4,7 +4,8 @@
 //! > directory DIR. The reply is `200 <n>` followed by exactly n entry lines.
 //!
 //! Sorting and leaving out what cannot be shown (LS-3, LS-5) is the
-//! storage's job; this file only writes the listing.
+//! storage's job; the entry lines are `mftp_protocol::Entry`'s; this file
+//! only writes the listing.
 
 use mftp_protocol::{Code, Name};
 
@@ -18,8 +19,7 @@ pub fn apply(conn: &mut Connection, ctx: &Context, dir: Option<&Name>) -> Outcom
     };
     conn.reply(Code::Listing, entries.len());
     for entry in &entries {
-        conn.queue_raw(entry.name.as_bytes());
-        conn.queue_raw(if entry.is_dir { b"/\n" } else { b"\n" });
+        conn.queue_entry(entry);
     }
     Outcome::reply(Code::Listing)
 }

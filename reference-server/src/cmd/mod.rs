@@ -4,7 +4,7 @@
 //! `cmd/<verb>.rs` applies its command to the storage and queues the reply.
 
 mod byebye;
-pub mod connme;
+mod connme;
 mod download;
 mod ls;
 mod rm;

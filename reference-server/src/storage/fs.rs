@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
-use mftp_protocol::Name;
 use mftp_protocol::name::listable;
+use mftp_protocol::{Entry, Name};
 
-use super::{Entry, ErrorKind, Result, Storage, StorageError, Upload};
+use super::{ErrorKind, Result, Storage, StorageError, Upload};
 
 /// Where uploads in progress live, under the root. Its name is reserved by
 /// spec.md section 4, so clients can neither list nor name it.

@@ -10,16 +10,7 @@ pub mod fs;
 
 use std::io;
 
-use mftp_protocol::{Code, Name};
-
-/// One entry of a listing (LS-1, LS-2).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Entry {
-    /// The entry's own name (one component).
-    pub name: String,
-    /// Listed with a trailing `/`.
-    pub is_dir: bool,
-}
+use mftp_protocol::{Code, Entry, Name};
 
 /// What went wrong, as far as the client needs to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
