@@ -7,6 +7,16 @@ use crate::fail::Fail;
 use crate::spec::{self, Level};
 
 /// One conformance case.
+///
+/// Built with [`Case::new`], which needs the function that runs it: there
+/// is no default and no case without a body. The modifiers are `const`, so
+/// a case list reads as a table:
+///
+/// ```text
+/// Case::new("SIZE-2", "megabytes are exact for …", &[("SIZE-2", "340bed96425e")], huge)
+///     .no_snapshot()
+///     .slow(),
+/// ```
 pub struct Case {
     /// The primary clause: the case's name starts with it.
     pub id: &'static str,
@@ -23,21 +33,48 @@ pub struct Case {
     pub run: fn(&mut Ctx) -> Result<(), Fail>,
 }
 
-fn noop(_: &mut Ctx) -> Result<(), Fail> {
-    Ok(())
-}
-
 impl Case {
-    /// Defaults for struct update syntax.
-    pub const DEFAULT: Case = Case {
-        id: "",
-        level: None,
-        title: "",
-        covers: &[],
-        snapshot: true,
-        slow: false,
-        run: noop,
-    };
+    /// A case of the primary clause's level, snapshotted, not slow.
+    #[must_use]
+    pub const fn new(
+        id: &'static str,
+        title: &'static str,
+        covers: &'static [(&'static str, &'static str)],
+        run: fn(&mut Ctx) -> Result<(), Fail>,
+    ) -> Case {
+        Case {
+            id,
+            level: None,
+            title,
+            covers,
+            snapshot: true,
+            slow: false,
+            run,
+        }
+    }
+
+    /// Its transcript may differ between correct servers (races, timing,
+    /// server-chosen limits): not compared with a snapshot.
+    #[must_use]
+    pub const fn no_snapshot(mut self) -> Case {
+        self.snapshot = false;
+        self
+    }
+
+    /// Long-running: scheduled first, so that it does not finish last.
+    #[must_use]
+    pub const fn slow(mut self) -> Case {
+        self.slow = true;
+        self
+    }
+
+    /// Checks a requirement of another level than its primary clause's
+    /// (a SHOULD inside a MUST clause, such as FRAME-6's "no CR").
+    #[must_use]
+    pub const fn with_level(mut self, level: Level) -> Case {
+        self.level = Some(level);
+        self
+    }
 
     /// The level: the override, else the primary clause's.
     #[must_use]

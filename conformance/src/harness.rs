@@ -2,12 +2,12 @@
 //! launch, the trials, the summary, the reports and the exit status.
 
 use crate::case;
-use crate::ctx::{Ctx, OPTIONS};
-use crate::report::{CaseResult, Status};
-use crate::runner;
 use crate::cases;
+use crate::ctx::{Ctx, OPTIONS};
 use crate::options::{self, Options, ServerSpec};
 use crate::report;
+use crate::report::{CaseResult, Status};
+use crate::runner;
 use crate::target::{self, Server};
 use crate::trace;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};

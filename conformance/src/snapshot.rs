@@ -3,6 +3,7 @@
 
 use crate::case::Case;
 use crate::fail::Fail;
+use crate::runner::indent;
 use std::path::{Path, PathBuf};
 
 /// Where accepted snapshots live.
@@ -42,7 +43,7 @@ pub fn check(case: &Case, text: &str) -> Result<(), Fail> {
         Fail::mismatch(
             "",
             format!("the normalized transcript accepted in {}", file.display()),
-            format!("this normalized transcript:\n{}", crate::runner::indent(text)),
+            format!("this normalized transcript:\n{}", indent(text)),
         )
         .at("comparing the normalized transcript with its snapshot")
     })

@@ -3,10 +3,10 @@
 
 use crate::case::Case;
 use crate::cases;
-use crate::spec;
-use crate::transcript::normalize_reply;
 use crate::model::megabytes;
 use crate::snapshot::snapshot_dir;
+use crate::spec;
+use crate::transcript::normalize_reply;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A self-check.

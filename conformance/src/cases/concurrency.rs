@@ -19,33 +19,30 @@ const ROOT_WITH_BIG: &[&str] = &[
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "CONC-1",
-            title: "50 concurrent clients upload and download at once",
-            covers: &[("CONC-1", "9f0a3f1d2593")],
-            snapshot: false,
-            slow: true,
-            run: fifty,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CONC-1",
-            title: "idle, slow and mid-transfer clients do not delay another",
-            covers: &[("CONC-1", "9f0a3f1d2593"), ("FRAME-3", "23a6da2f0abe")],
-            snapshot: false,
-            slow: true,
-            run: not_delayed,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CONC-2",
-            title: "garbage and disconnects affect only their own connection",
-            covers: &[("CONC-2", "63264c68790e"), ("SEC-4", "6f2e42731876")],
-            snapshot: false,
-            slow: true,
-            run: garbage,
-            ..Case::DEFAULT
-        },
+        Case::new(
+            "CONC-1",
+            "50 concurrent clients upload and download at once",
+            &[("CONC-1", "9f0a3f1d2593")],
+            fifty,
+        )
+        .no_snapshot()
+        .slow(),
+        Case::new(
+            "CONC-1",
+            "idle, slow and mid-transfer clients do not delay another",
+            &[("CONC-1", "9f0a3f1d2593"), ("FRAME-3", "23a6da2f0abe")],
+            not_delayed,
+        )
+        .no_snapshot()
+        .slow(),
+        Case::new(
+            "CONC-2",
+            "garbage and disconnects affect only their own connection",
+            &[("CONC-2", "63264c68790e"), ("SEC-4", "6f2e42731876")],
+            garbage,
+        )
+        .no_snapshot()
+        .slow(),
     ]
 }
 

@@ -7,51 +7,45 @@ use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "DOWNLOAD-1",
-            title: "download returns the exact bytes of files of 0, 1, 4095, 4096 and 4097 bytes",
-            covers: &[("DOWNLOAD-1", "c26fba13c235")],
-            run: small,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "DOWNLOAD-1",
-            title: "download returns 1 MiB + 1 of random bytes intact",
-            covers: &[("DOWNLOAD-1", "c26fba13c235")],
-            run: mib,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "DOWNLOAD-1",
-            title: "download returns 64 MiB of random bytes intact",
-            covers: &[("DOWNLOAD-1", "c26fba13c235")],
-            slow: true,
-            run: huge,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "DOWNLOAD-2",
-            title: "after the last data byte the next command is served",
-            covers: &[("DOWNLOAD-2", "73172c28ff7e")],
-            run: back_to_commands,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "DOWNLOAD-3",
-            title: "download of a missing name, a directory or a bad name gets 550, 551, 553 and no data",
-            covers: &[("DOWNLOAD-3", "1c74b74efca7")],
-            run: errors,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "DOWNLOAD-4",
-            title: "a file that shrinks during download is sent whole or the connection is closed",
-            covers: &[("DOWNLOAD-4", "1346b6995fad")],
-            snapshot: false,
-            slow: true,
-            run: shrinking,
-            ..Case::DEFAULT
-        },
+        Case::new(
+            "DOWNLOAD-1",
+            "download returns the exact bytes of files of 0, 1, 4095, 4096 and 4097 bytes",
+            &[("DOWNLOAD-1", "c26fba13c235")],
+            small,
+        ),
+        Case::new(
+            "DOWNLOAD-1",
+            "download returns 1 MiB + 1 of random bytes intact",
+            &[("DOWNLOAD-1", "c26fba13c235")],
+            mib,
+        ),
+        Case::new(
+            "DOWNLOAD-1",
+            "download returns 64 MiB of random bytes intact",
+            &[("DOWNLOAD-1", "c26fba13c235")],
+            huge,
+        )
+        .slow(),
+        Case::new(
+            "DOWNLOAD-2",
+            "after the last data byte the next command is served",
+            &[("DOWNLOAD-2", "73172c28ff7e")],
+            back_to_commands,
+        ),
+        Case::new(
+            "DOWNLOAD-3",
+            "download of a missing name, a directory or a bad name gets 550, 551, 553 and no data",
+            &[("DOWNLOAD-3", "1c74b74efca7")],
+            errors,
+        ),
+        Case::new(
+            "DOWNLOAD-4",
+            "a file that shrinks during download is sent whole or the connection is closed",
+            &[("DOWNLOAD-4", "1346b6995fad")],
+            shrinking,
+        )
+        .no_snapshot()
+        .slow(),
     ]
 }
 

@@ -11,57 +11,50 @@ use std::time::Duration;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "FRAME-2",
-            title: "CR LF and LF end a command line alike and only one CR is removed",
-            covers: &[("FRAME-2", "918bd9a371a0")],
-            run: crlf,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "FRAME-3",
-            title: "a command sent one byte per write is one command",
-            covers: &[("FRAME-3", "23a6da2f0abe")],
-            run: slow_client,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "FRAME-4",
-            title: "a line of exactly 4096 bytes is processed normally",
-            covers: &[("FRAME-4", "d8f86693d09b")],
-            run: line_4096,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "FRAME-4",
-            title: "4096 bytes without LF get 500 and the connection is closed",
-            covers: &[("FRAME-4", "d8f86693d09b")],
-            run: line_too_long,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "FRAME-5",
-            title: "an empty line gets 500 and the connection stays open",
-            covers: &[("FRAME-5", "94c685a291fd")],
-            run: empty_line,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "FRAME-6",
-            title: "every reply line is a code, SP and text without control bytes, ended by LF",
-            covers: &[("FRAME-6", "9ad5e8be08fa")],
-            run: reply_syntax,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "FRAME-6",
-            level: Some(Level::Should),
-            title: "reply lines are not sent with CR before LF",
-            covers: &[("FRAME-6", "9ad5e8be08fa")],
-            snapshot: false,
-            run: no_cr,
-            ..Case::DEFAULT
-        },
+        Case::new(
+            "FRAME-2",
+            "CR LF and LF end a command line alike and only one CR is removed",
+            &[("FRAME-2", "918bd9a371a0")],
+            crlf,
+        ),
+        Case::new(
+            "FRAME-3",
+            "a command sent one byte per write is one command",
+            &[("FRAME-3", "23a6da2f0abe")],
+            slow_client,
+        ),
+        Case::new(
+            "FRAME-4",
+            "a line of exactly 4096 bytes is processed normally",
+            &[("FRAME-4", "d8f86693d09b")],
+            line_4096,
+        ),
+        Case::new(
+            "FRAME-4",
+            "4096 bytes without LF get 500 and the connection is closed",
+            &[("FRAME-4", "d8f86693d09b")],
+            line_too_long,
+        ),
+        Case::new(
+            "FRAME-5",
+            "an empty line gets 500 and the connection stays open",
+            &[("FRAME-5", "94c685a291fd")],
+            empty_line,
+        ),
+        Case::new(
+            "FRAME-6",
+            "every reply line is a code, SP and text without control bytes, ended by LF",
+            &[("FRAME-6", "9ad5e8be08fa")],
+            reply_syntax,
+        ),
+        Case::new(
+            "FRAME-6",
+            "reply lines are not sent with CR before LF",
+            &[("FRAME-6", "9ad5e8be08fa")],
+            no_cr,
+        )
+        .with_level(Level::Should)
+        .no_snapshot(),
     ]
 }
 

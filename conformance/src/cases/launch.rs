@@ -14,45 +14,40 @@ use std::time::{Duration, Instant};
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "LAUNCH-1",
-            title: "started with --root and --port the server serves the root on 127.0.0.1",
-            covers: &[("LAUNCH-1", "7b9a6d09e1b2")],
-            run: serves,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LAUNCH-2",
-            title: "a --root that does not exist makes the server exit non-zero with a message",
-            covers: &[("LAUNCH-2", "83b72af278e0")],
-            snapshot: false,
-            run: missing_root,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LAUNCH-2",
-            title: "a --root that is a file makes the server exit non-zero with a message",
-            covers: &[("LAUNCH-2", "83b72af278e0")],
-            snapshot: false,
-            run: file_root,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LAUNCH-2",
-            title: "a port already in use makes the server exit non-zero with a message",
-            covers: &[("LAUNCH-2", "83b72af278e0")],
-            snapshot: false,
-            run: port_taken,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LAUNCH-3",
-            title: "each optional option is honoured or refused with a non-zero exit",
-            covers: &[("LAUNCH-3", "5af0e5013a76")],
-            snapshot: false,
-            run: options_honoured_or_refused,
-            ..Case::DEFAULT
-        },
+        Case::new(
+            "LAUNCH-1",
+            "started with --root and --port the server serves the root on 127.0.0.1",
+            &[("LAUNCH-1", "7b9a6d09e1b2")],
+            serves,
+        ),
+        Case::new(
+            "LAUNCH-2",
+            "a --root that does not exist makes the server exit non-zero with a message",
+            &[("LAUNCH-2", "83b72af278e0")],
+            missing_root,
+        )
+        .no_snapshot(),
+        Case::new(
+            "LAUNCH-2",
+            "a --root that is a file makes the server exit non-zero with a message",
+            &[("LAUNCH-2", "83b72af278e0")],
+            file_root,
+        )
+        .no_snapshot(),
+        Case::new(
+            "LAUNCH-2",
+            "a port already in use makes the server exit non-zero with a message",
+            &[("LAUNCH-2", "83b72af278e0")],
+            port_taken,
+        )
+        .no_snapshot(),
+        Case::new(
+            "LAUNCH-3",
+            "each optional option is honoured or refused with a non-zero exit",
+            &[("LAUNCH-3", "5af0e5013a76")],
+            options_honoured_or_refused,
+        )
+        .no_snapshot(),
     ]
 }
 

@@ -9,48 +9,44 @@ use std::time::{Duration, Instant};
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "LIMIT-1",
-            title: "an idle connection gets 421 and is closed; activity keeps one open",
-            covers: &[("LIMIT-1", "a5751277740e"), ("LAUNCH-3", "5af0e5013a76")],
-            snapshot: false,
-            slow: true,
-            run: idle,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LIMIT-2",
-            title: "an upload ended by the idle timeout leaves nothing behind",
-            covers: &[
+        Case::new(
+            "LIMIT-1",
+            "an idle connection gets 421 and is closed; activity keeps one open",
+            &[("LIMIT-1", "a5751277740e"), ("LAUNCH-3", "5af0e5013a76")],
+            idle,
+        )
+        .no_snapshot()
+        .slow(),
+        Case::new(
+            "LIMIT-2",
+            "an upload ended by the idle timeout leaves nothing behind",
+            &[
                 ("LIMIT-2", "76331eb86acc"),
                 ("LIMIT-1", "a5751277740e"),
                 ("SEC-4", "6f2e42731876"),
                 ("LAUNCH-3", "5af0e5013a76"),
             ],
-            snapshot: false,
-            slow: true,
-            run: idle_upload,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LIMIT-3",
-            title: "a client over the connection limit gets 421; a freed slot serves again",
-            covers: &[("LIMIT-3", "90e38f945044"), ("LAUNCH-3", "5af0e5013a76")],
-            snapshot: false,
-            run: max_connections,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LIMIT-4",
-            title: "an upload over the limit gets 552 before data and exactly the limit is accepted",
-            covers: &[
+            idle_upload,
+        )
+        .no_snapshot()
+        .slow(),
+        Case::new(
+            "LIMIT-3",
+            "a client over the connection limit gets 421; a freed slot serves again",
+            &[("LIMIT-3", "90e38f945044"), ("LAUNCH-3", "5af0e5013a76")],
+            max_connections,
+        )
+        .no_snapshot(),
+        Case::new(
+            "LIMIT-4",
+            "an upload over the limit gets 552 before data and exactly the limit is accepted",
+            &[
                 ("LIMIT-4", "d912625e4126"),
                 ("UPLOAD-2", "24890dc8f7d6"),
                 ("LAUNCH-3", "5af0e5013a76"),
             ],
-            run: max_upload,
-            ..Case::DEFAULT
-        },
+            max_upload,
+        ),
     ]
 }
 

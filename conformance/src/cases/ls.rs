@@ -7,45 +7,40 @@ use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "LS-1",
-            title: "ls lists the root and ls DIR lists DIR, one component per line",
-            covers: &[("LS-1", "15e3e85b9b6c")],
-            run: lists,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LS-2",
-            title: "directories end with `/` and files do not",
-            covers: &[("LS-2", "cc77c80700f0")],
-            run: kinds,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LS-3",
-            title: "entries are sorted by the bytes of their names without the `/`",
-            covers: &[("LS-3", "5a98e011c565")],
-            run: sorted,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LS-4",
-            title: "ls of a missing directory, a file or a bad name gets 550, 551, 553",
-            covers: &[("LS-4", "395625bd5123")],
-            run: errors,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "LS-5",
-            title: "unnameable entries, escaping links and special files are left out",
-            covers: &[
+        Case::new(
+            "LS-1",
+            "ls lists the root and ls DIR lists DIR, one component per line",
+            &[("LS-1", "15e3e85b9b6c")],
+            lists,
+        ),
+        Case::new(
+            "LS-2",
+            "directories end with `/` and files do not",
+            &[("LS-2", "cc77c80700f0")],
+            kinds,
+        ),
+        Case::new(
+            "LS-3",
+            "entries are sorted by the bytes of their names without the `/`",
+            &[("LS-3", "5a98e011c565")],
+            sorted,
+        ),
+        Case::new(
+            "LS-4",
+            "ls of a missing directory, a file or a bad name gets 550, 551, 553",
+            &[("LS-4", "395625bd5123")],
+            errors,
+        ),
+        Case::new(
+            "LS-5",
+            "unnameable entries, escaping links and special files are left out",
+            &[
                 ("LS-5", "7188a784c8d1"),
                 ("SEC-2", "b43225f8ef7a"),
                 ("SEC-3", "5773667f06df"),
             ],
-            run: left_out,
-            ..Case::DEFAULT
-        },
+            left_out,
+        ),
     ]
 }
 

@@ -2,10 +2,12 @@
 //! it covers with the hash of their text when the case was written.
 //!
 //! To add a case: write `fn my_case(ctx: &mut Ctx) -> Result<(), Fail>` in
-//! the module of its area, add a `Case { id, title, covers, run, .. }` to
-//! that module's `cases()`, run the suite against the reference server,
-//! check the new `snapshots/*.snap.new` by eye against spec.md, and rename it
-//! to `.snap`. The `TRACE` check prints the hash to record.
+//! the module of its area, add `Case::new(id, title, covers, my_case)` to
+//! that module's `cases()` (with `.no_snapshot()` if its transcript can
+//! differ between correct servers, `.slow()` if it takes seconds), run the
+//! suite against the reference server, check the new `snapshots/*.snap.new`
+//! by eye against spec.md, and rename it to `.snap`. The `TRACE` check
+//! prints the hash to record.
 
 use crate::case::Case;
 use crate::ctx::Ctx;

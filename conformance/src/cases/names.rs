@@ -7,55 +7,48 @@ use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "NAME-1",
-            title: "names that are not valid UTF-8 get 553 from every command",
-            covers: &[("NAME-1", "ce323e66868b")],
-            run: invalid_utf8,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "NAME-2",
-            title: "names over 1024 bytes get 553 and a 1024-byte name works",
-            covers: &[("NAME-2", "53cf06ca604c"), ("NAME-7", "48a76ee8ce33")],
-            run: long_names,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "NAME-3",
-            title: "absolute names, empty components and 256-byte components get 553",
-            covers: &[("NAME-3", "6dea590696ae")],
-            run: empty_components,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "NAME-4",
-            title: "components `.` and `..` get 553 and names like `...` are ordinary",
-            covers: &[("NAME-4", "cc566ff53b6a")],
-            run: dots,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "NAME-5",
-            title: "control bytes, DEL and backslash in names get 553",
-            covers: &[("NAME-5", "1af7a878e93a")],
-            run: forbidden_bytes,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "NAME-6",
-            title: "a forbidden name gets 553 even when such an entry exists",
-            covers: &[("NAME-6", "c63232ffd973")],
-            run: checked_before_fs,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "NAME-7",
-            title: "names are case-sensitive and spaces and UTF-8 work everywhere",
-            covers: &[("NAME-7", "48a76ee8ce33")],
-            run: usable_names,
-            ..Case::DEFAULT
-        },
+        Case::new(
+            "NAME-1",
+            "names that are not valid UTF-8 get 553 from every command",
+            &[("NAME-1", "ce323e66868b")],
+            invalid_utf8,
+        ),
+        Case::new(
+            "NAME-2",
+            "names over 1024 bytes get 553 and a 1024-byte name works",
+            &[("NAME-2", "53cf06ca604c"), ("NAME-7", "48a76ee8ce33")],
+            long_names,
+        ),
+        Case::new(
+            "NAME-3",
+            "absolute names, empty components and 256-byte components get 553",
+            &[("NAME-3", "6dea590696ae")],
+            empty_components,
+        ),
+        Case::new(
+            "NAME-4",
+            "components `.` and `..` get 553 and names like `...` are ordinary",
+            &[("NAME-4", "cc566ff53b6a")],
+            dots,
+        ),
+        Case::new(
+            "NAME-5",
+            "control bytes, DEL and backslash in names get 553",
+            &[("NAME-5", "1af7a878e93a")],
+            forbidden_bytes,
+        ),
+        Case::new(
+            "NAME-6",
+            "a forbidden name gets 553 even when such an entry exists",
+            &[("NAME-6", "c63232ffd973")],
+            checked_before_fs,
+        ),
+        Case::new(
+            "NAME-7",
+            "names are case-sensitive and spaces and UTF-8 work everywhere",
+            &[("NAME-7", "48a76ee8ce33")],
+            usable_names,
+        ),
     ]
 }
 

@@ -7,24 +7,22 @@ use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "PIPE-1",
-            title: "several commands in one write are answered in order",
-            covers: &[
+        Case::new(
+            "PIPE-1",
+            "several commands in one write are answered in order",
+            &[
                 ("PIPE-1", "e6d0d9a971f7"),
                 ("FRAME-3", "23a6da2f0abe"),
                 ("DOWNLOAD-2", "73172c28ff7e"),
             ],
-            run: in_order,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "PIPE-2",
-            title: "bytes after upload data or a rejected upload are command lines",
-            covers: &[("PIPE-2", "064e9936195e"), ("UPLOAD-3", "d428cead3777")],
-            run: after_upload,
-            ..Case::DEFAULT
-        },
+            in_order,
+        ),
+        Case::new(
+            "PIPE-2",
+            "bytes after upload data or a rejected upload are command lines",
+            &[("PIPE-2", "064e9936195e"), ("UPLOAD-3", "d428cead3777")],
+            after_upload,
+        ),
     ]
 }
 

@@ -7,27 +7,24 @@ use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "RM-1",
-            title: "rm removes a file and it is gone for every connection",
-            covers: &[("RM-1", "7e6bcb633424")],
-            run: removes,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "RM-2",
-            title: "rm of a missing name, a directory or a bad name gets 550, 551, 553",
-            covers: &[("RM-2", "de966b855050")],
-            run: errors,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "RM-3",
-            title: "rm of a link to a file in the root removes the link, not the file",
-            covers: &[("RM-3", "c5e7b7669976"), ("SEC-2", "b43225f8ef7a")],
-            run: link,
-            ..Case::DEFAULT
-        },
+        Case::new(
+            "RM-1",
+            "rm removes a file and it is gone for every connection",
+            &[("RM-1", "7e6bcb633424")],
+            removes,
+        ),
+        Case::new(
+            "RM-2",
+            "rm of a missing name, a directory or a bad name gets 550, 551, 553",
+            &[("RM-2", "de966b855050")],
+            errors,
+        ),
+        Case::new(
+            "RM-3",
+            "rm of a link to a file in the root removes the link, not the file",
+            &[("RM-3", "c5e7b7669976"), ("SEC-2", "b43225f8ef7a")],
+            link,
+        ),
     ]
 }
 

@@ -8,42 +8,38 @@ use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "SEC-1",
-            title: "no name reaches outside the root",
-            covers: &[
+        Case::new(
+            "SEC-1",
+            "no name reaches outside the root",
+            &[
                 ("SEC-1", "08e4dc0d4133"),
                 ("NAME-4", "cc566ff53b6a"),
                 ("NAME-3", "6dea590696ae"),
             ],
-            run: confined,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "SEC-2",
-            title: "links that stay inside the root behave as their targets",
-            covers: &[("SEC-2", "b43225f8ef7a"), ("LS-2", "cc77c80700f0")],
-            run: inside_links,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "SEC-3",
-            title: "links that escape the root are absent and nothing outside is read or changed",
-            covers: &[
+            confined,
+        ),
+        Case::new(
+            "SEC-2",
+            "links that stay inside the root behave as their targets",
+            &[("SEC-2", "b43225f8ef7a"), ("LS-2", "cc77c80700f0")],
+            inside_links,
+        ),
+        Case::new(
+            "SEC-3",
+            "links that escape the root are absent and nothing outside is read or changed",
+            &[
                 ("SEC-3", "5773667f06df"),
                 ("SEC-1", "08e4dc0d4133"),
                 ("UPLOAD-5", "b266f0e193c3"),
             ],
-            run: escaping_links,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "SEC-4",
-            title: "failed and aborted uploads leave the root as it was",
-            covers: &[("SEC-4", "6f2e42731876"), ("UPLOAD-6", "da4c2e13d254")],
-            run: no_leftovers,
-            ..Case::DEFAULT
-        },
+            escaping_links,
+        ),
+        Case::new(
+            "SEC-4",
+            "failed and aborted uploads leave the root as it was",
+            &[("SEC-4", "6f2e42731876"), ("UPLOAD-6", "da4c2e13d254")],
+            no_leftovers,
+        ),
     ]
 }
 

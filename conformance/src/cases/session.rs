@@ -7,69 +7,60 @@ use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "FRAME-1",
-            title: "the server greets with `220 mftp/1` before reading anything",
-            covers: &[("FRAME-1", "8719bce715f0")],
-            run: greeting,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CONNME-1",
-            title: "connme repeats the greeting and the connection stays open",
-            covers: &[("CONNME-1", "c10569803a74")],
-            run: connme,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CMD-4",
-            title: "connme and byebye with an argument get 501 and nothing else",
-            covers: &[("CMD-4", "4e6ffb7dbacc"), ("CMD-3", "7f744335bbd3")],
-            run: no_argument_verbs,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "BYEBYE-1",
-            title: "byebye gets 221 and the server closes the connection",
-            covers: &[("BYEBYE-1", "53eef47d99f3")],
-            run: byebye,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CMD-1",
-            title: "verbs are matched case-insensitively",
-            covers: &[("CMD-1", "a6673e6ac481")],
-            run: case_insensitive,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CMD-2",
-            title: "unknown verbs get 500 and the connection stays open",
-            covers: &[("CMD-2", "c11e3aacb36c")],
-            run: unknown_verbs,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CMD-3",
-            title: "a missing or empty argument gets 501",
-            covers: &[("CMD-3", "7f744335bbd3")],
-            run: missing_argument,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CMD-5",
-            title: "the argument is taken literally, leading and trailing spaces included",
-            covers: &[("CMD-5", "e26a87afa2bb")],
-            run: literal_argument,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "CMD-6",
-            title: "after every error reply the next command is served",
-            covers: &[("CMD-6", "98c4e934064e")],
-            run: stays_open,
-            ..Case::DEFAULT
-        },
+        Case::new(
+            "FRAME-1",
+            "the server greets with `220 mftp/1` before reading anything",
+            &[("FRAME-1", "8719bce715f0")],
+            greeting,
+        ),
+        Case::new(
+            "CONNME-1",
+            "connme repeats the greeting and the connection stays open",
+            &[("CONNME-1", "c10569803a74")],
+            connme,
+        ),
+        Case::new(
+            "CMD-4",
+            "connme and byebye with an argument get 501 and nothing else",
+            &[("CMD-4", "4e6ffb7dbacc"), ("CMD-3", "7f744335bbd3")],
+            no_argument_verbs,
+        ),
+        Case::new(
+            "BYEBYE-1",
+            "byebye gets 221 and the server closes the connection",
+            &[("BYEBYE-1", "53eef47d99f3")],
+            byebye,
+        ),
+        Case::new(
+            "CMD-1",
+            "verbs are matched case-insensitively",
+            &[("CMD-1", "a6673e6ac481")],
+            case_insensitive,
+        ),
+        Case::new(
+            "CMD-2",
+            "unknown verbs get 500 and the connection stays open",
+            &[("CMD-2", "c11e3aacb36c")],
+            unknown_verbs,
+        ),
+        Case::new(
+            "CMD-3",
+            "a missing or empty argument gets 501",
+            &[("CMD-3", "7f744335bbd3")],
+            missing_argument,
+        ),
+        Case::new(
+            "CMD-5",
+            "the argument is taken literally, leading and trailing spaces included",
+            &[("CMD-5", "e26a87afa2bb")],
+            literal_argument,
+        ),
+        Case::new(
+            "CMD-6",
+            "after every error reply the next command is served",
+            &[("CMD-6", "98c4e934064e")],
+            stays_open,
+        ),
     ]
 }
 

@@ -7,35 +7,31 @@ use crate::model::megabytes;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "SIZE-1",
-            title: "size of a file gives `213 <bytes> <mb> MB`",
-            covers: &[("SIZE-1", "368c75a99bdf")],
-            run: sizes,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "SIZE-2",
-            title: "megabytes are rounded half away from zero (131072 bytes is 0.13)",
-            covers: &[("SIZE-2", "340bed96425e")],
-            run: rounding,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "SIZE-2",
-            title: "megabytes are exact for the largest file the file system holds",
-            covers: &[("SIZE-2", "340bed96425e")],
-            snapshot: false,
-            run: huge,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "SIZE-3",
-            title: "size of a missing name or a directory gets 550 or 551",
-            covers: &[("SIZE-3", "b4b2b7563df7")],
-            run: errors,
-            ..Case::DEFAULT
-        },
+        Case::new(
+            "SIZE-1",
+            "size of a file gives `213 <bytes> <mb> MB`",
+            &[("SIZE-1", "368c75a99bdf")],
+            sizes,
+        ),
+        Case::new(
+            "SIZE-2",
+            "megabytes are rounded half away from zero (131072 bytes is 0.13)",
+            &[("SIZE-2", "340bed96425e")],
+            rounding,
+        ),
+        Case::new(
+            "SIZE-2",
+            "megabytes are exact for the largest file the file system holds",
+            &[("SIZE-2", "340bed96425e")],
+            huge,
+        )
+        .no_snapshot(),
+        Case::new(
+            "SIZE-3",
+            "size of a missing name or a directory gets 550 or 551",
+            &[("SIZE-3", "b4b2b7563df7")],
+            errors,
+        ),
     ]
 }
 

@@ -10,102 +10,90 @@ use std::sync::Barrier;
 
 pub fn cases() -> Vec<Case> {
     vec![
-        Case {
-            id: "UPLOAD-1",
-            title: "a malformed size or a missing name gets 501 and no data is read",
-            covers: &[("UPLOAD-1", "9a6dbabf4977"), ("PIPE-2", "064e9936195e")],
-            run: malformed,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-1",
-            title: "size fields with leading zeros and 20 digits are accepted",
-            covers: &[("UPLOAD-1", "9a6dbabf4977"), ("UPLOAD-3", "d428cead3777")],
-            run: leading_zeros,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-2",
-            title: "checks run in order: size, name, parent, existence",
-            covers: &[("UPLOAD-2", "24890dc8f7d6"), ("PIPE-2", "064e9936195e")],
-            run: order,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-2",
-            title: "an upload of 2^63-1 bytes to an existing name is refused before any data",
-            covers: &[("UPLOAD-2", "24890dc8f7d6"), ("UPLOAD-5", "b266f0e193c3")],
-            snapshot: false,
-            run: huge_existing,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-3",
-            title: "upload of 0, 1, 4095, 4096, 4097 bytes gets 150 then 226 and stores the bytes",
-            covers: &[("UPLOAD-3", "d428cead3777"), ("UPLOAD-4", "0d76325014a1")],
-            run: basic,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-4",
-            title: "after 226 the file is complete and visible to every connection",
-            covers: &[("UPLOAD-4", "0d76325014a1"), ("UPLOAD-6", "da4c2e13d254")],
-            run: visible,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-4",
-            title: "1 MiB + 1 of random bytes is stored intact",
-            covers: &[("UPLOAD-4", "0d76325014a1"), ("DOWNLOAD-1", "c26fba13c235")],
-            run: mib,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-4",
-            title: "64 MiB of random bytes is stored intact",
-            covers: &[("UPLOAD-4", "0d76325014a1")],
-            slow: true,
-            run: huge,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-5",
-            title: "upload never replaces a file, directory or symbolic link",
-            covers: &[("UPLOAD-5", "b266f0e193c3")],
-            run: never_replaces,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-5",
-            title: "of 8 racing uploads of one name exactly one gets 226",
-            covers: &[
+        Case::new(
+            "UPLOAD-1",
+            "a malformed size or a missing name gets 501 and no data is read",
+            &[("UPLOAD-1", "9a6dbabf4977"), ("PIPE-2", "064e9936195e")],
+            malformed,
+        ),
+        Case::new(
+            "UPLOAD-1",
+            "size fields with leading zeros and 20 digits are accepted",
+            &[("UPLOAD-1", "9a6dbabf4977"), ("UPLOAD-3", "d428cead3777")],
+            leading_zeros,
+        ),
+        Case::new(
+            "UPLOAD-2",
+            "checks run in order: size, name, parent, existence",
+            &[("UPLOAD-2", "24890dc8f7d6"), ("PIPE-2", "064e9936195e")],
+            order,
+        ),
+        Case::new(
+            "UPLOAD-2",
+            "an upload of 2^63-1 bytes to an existing name is refused before any data",
+            &[("UPLOAD-2", "24890dc8f7d6"), ("UPLOAD-5", "b266f0e193c3")],
+            huge_existing,
+        )
+        .no_snapshot(),
+        Case::new(
+            "UPLOAD-3",
+            "upload of 0, 1, 4095, 4096, 4097 bytes gets 150 then 226 and stores the bytes",
+            &[("UPLOAD-3", "d428cead3777"), ("UPLOAD-4", "0d76325014a1")],
+            basic,
+        ),
+        Case::new(
+            "UPLOAD-4",
+            "after 226 the file is complete and visible to every connection",
+            &[("UPLOAD-4", "0d76325014a1"), ("UPLOAD-6", "da4c2e13d254")],
+            visible,
+        ),
+        Case::new(
+            "UPLOAD-4",
+            "1 MiB + 1 of random bytes is stored intact",
+            &[("UPLOAD-4", "0d76325014a1"), ("DOWNLOAD-1", "c26fba13c235")],
+            mib,
+        ),
+        Case::new(
+            "UPLOAD-4",
+            "64 MiB of random bytes is stored intact",
+            &[("UPLOAD-4", "0d76325014a1")],
+            huge,
+        )
+        .slow(),
+        Case::new(
+            "UPLOAD-5",
+            "upload never replaces a file, directory or symbolic link",
+            &[("UPLOAD-5", "b266f0e193c3")],
+            never_replaces,
+        ),
+        Case::new(
+            "UPLOAD-5",
+            "of 8 racing uploads of one name exactly one gets 226",
+            &[
                 ("UPLOAD-5", "b266f0e193c3"),
                 ("UPLOAD-3", "d428cead3777"),
                 ("SEC-4", "6f2e42731876"),
             ],
-            snapshot: false,
-            slow: true,
-            run: race,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-6",
-            title: "an upload in progress is invisible to ls, size and download",
-            covers: &[("UPLOAD-6", "da4c2e13d254"), ("LS-5", "7188a784c8d1")],
-            run: invisible,
-            ..Case::DEFAULT
-        },
-        Case {
-            id: "UPLOAD-6",
-            title: "a client that disconnects mid-upload leaves nothing behind",
-            covers: &[
+            race,
+        )
+        .no_snapshot()
+        .slow(),
+        Case::new(
+            "UPLOAD-6",
+            "an upload in progress is invisible to ls, size and download",
+            &[("UPLOAD-6", "da4c2e13d254"), ("LS-5", "7188a784c8d1")],
+            invisible,
+        ),
+        Case::new(
+            "UPLOAD-6",
+            "a client that disconnects mid-upload leaves nothing behind",
+            &[
                 ("UPLOAD-6", "da4c2e13d254"),
                 ("SEC-4", "6f2e42731876"),
                 ("CONC-2", "63264c68790e"),
             ],
-            run: disconnect,
-            ..Case::DEFAULT
-        },
+            disconnect,
+        ),
     ]
 }
 
