@@ -4,63 +4,52 @@
 //! one command at a time, big chunks for data, and read/write timeouts so
 //! that nothing waits forever.
 //!
-//! Replies are framed with [`mftp_protocol::take_line`] over a buffer that
-//! never holds more than one reply line plus one read; file data is read
-//! from that buffer first and then straight from the socket, so transfers
-//! use bounded memory whatever their size.
+//! Every wire form comes from `mftp_protocol`: command lines, reply lines,
+//! listing entries and the `213` text. Replies are framed by a
+//! [`LineBuffer`] that never holds more than [`MAX_REPLY_LINE`] bytes; file
+//! data is taken from that buffer first and then straight from the socket,
+//! so transfers use bounded memory whatever their size.
 //!
 //! When a command leaves the stream in an unknown state (a timeout, a
-//! malformed reply, a local file that ended early during an upload) the
-//! client marks itself [`Client::is_broken`] and the caller drops it.
+//! malformed reply, a local file that ended early during an upload, a
+//! transfer its [`Progress`] cancelled) the client marks itself
+//! [`Client::is_broken`] and the caller drops it.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::ops::ControlFlow;
 use std::time::Duration;
 
-use mftp_protocol::{Code, Name, PROTOCOL, Reply, Request, take_line};
+use mftp_protocol::{
+    Code, Entry, FileSize, LineBuffer, MAX_REPLY_LINE, Name, PROTOCOL, ReadLineError, Reply,
+    Request,
+};
 
 use crate::error::ClientError;
-
-/// The longest reply line we accept. Replies have no limit in spec.md, but
-/// every field is short; this only stops a runaway server.
-pub const MAX_REPLY_LINE: usize = 64 * 1024;
 
 /// Size of one read or write of file data.
 pub const CHUNK: usize = 256 * 1024;
 
-/// How a transfer reports its progress (implemented by `output.rs`).
+/// How a transfer reports its progress, and the caller's way to stop it
+/// (the prompt wires Ctrl-C to it, see `interrupt.rs`).
 pub trait Progress {
     /// The transfer of `total` bytes begins.
     fn begin(&mut self, total: u64);
-    /// `bytes` more bytes went through.
-    fn advance(&mut self, bytes: u64);
+    /// `bytes` more bytes went through. `ControlFlow::Break` abandons the
+    /// transfer, and with it the connection, since the stream cannot be
+    /// resynchronised in the middle of data (the server discards a partial
+    /// upload, UPLOAD-6). Once the last byte went through the transfer is
+    /// complete, whatever this answers.
+    fn advance(&mut self, bytes: u64) -> ControlFlow<()>;
     /// The transfer ended, well or not.
     fn end(&mut self);
-}
-
-/// One entry of a listing (LS-1, LS-2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// The entry's own name (one component).
-    pub name: String,
-    /// True when the server marked it with a trailing `/`.
-    pub is_dir: bool,
-}
-
-/// The answer to `size` (SIZE-1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileSize {
-    /// Exact length in bytes.
-    pub bytes: u64,
-    /// Megabytes exactly as the server printed them (SIZE-2).
-    pub megabytes: String,
 }
 
 /// An open connection to an mftp/1 server.
 pub struct Client {
     stream: TcpStream,
     /// Bytes read from the socket and not yet used.
-    buf: Vec<u8>,
+    input: LineBuffer,
     /// Set when the stream is in an unknown state or closed.
     broken: bool,
 }
@@ -92,7 +81,7 @@ impl Client {
             .map_err(connect_error)?;
         let mut client = Client {
             stream,
-            buf: Vec::with_capacity(8 * 1024),
+            input: LineBuffer::new(MAX_REPLY_LINE, MAX_REPLY_LINE),
             broken: false,
         };
         let greeting = client.expect(Code::Ready)?;
@@ -124,20 +113,8 @@ impl Client {
         // allocation size. The vector grows only with lines that arrive.
         let mut entries = Vec::new();
         for _ in 0..count {
-            let line = self.line()?;
-            let text =
-                String::from_utf8(line).map_err(|_| self.protocol("listing entry is not UTF-8"))?;
-            let entry = match text.strip_suffix('/') {
-                Some(dir) => Entry {
-                    name: dir.to_owned(),
-                    is_dir: true,
-                },
-                None => Entry {
-                    name: text,
-                    is_dir: false,
-                },
-            };
-            entries.push(entry);
+            let entry = Entry::parse(self.line()?);
+            entries.push(entry.map_err(|e| self.protocol(e.to_string()))?);
         }
         Ok(entries)
     }
@@ -146,18 +123,7 @@ impl Client {
     pub fn size(&mut self, name: &Name) -> Result<FileSize, ClientError> {
         self.send(&Request::Size(name.clone()))?;
         let reply = self.expect(Code::FileSize)?;
-        let bytes = self.field(&reply)?;
-        let mut fields = reply.text.split(' ').skip(1);
-        match (fields.next(), fields.next()) {
-            (Some(megabytes), Some("MB")) if !megabytes.is_empty() => Ok(FileSize {
-                bytes,
-                megabytes: megabytes.to_owned(),
-            }),
-            _ => Err(self.protocol(format!(
-                "malformed size reply: {:?}",
-                reply.to_line().trim_end()
-            ))),
-        }
+        FileSize::parse(&reply.text).map_err(|e| self.protocol(e.to_string()))
     }
 
     /// `download NAME` (DOWNLOAD-1): writes exactly the announced bytes to
@@ -175,9 +141,7 @@ impl Client {
         let reply = self.expect(Code::DataFollows)?;
         let total = self.field(&reply)?;
         progress.begin(total);
-        let transfer = crate::interrupt::Transfer::begin();
         let result = self.receive(total, out, progress);
-        drop(transfer);
         progress.end();
         result.map(|()| total)
     }
@@ -203,9 +167,7 @@ impl Client {
             )));
         }
         progress.begin(len);
-        let transfer = crate::interrupt::Transfer::begin();
         let sent = self.transmit(data, len, progress);
-        drop(transfer);
         progress.end();
         sent?;
         let stored = self.expect(Code::Stored)?;
@@ -228,6 +190,7 @@ impl Client {
     }
 
     fn send(&mut self, request: &Request) -> Result<(), ClientError> {
+        // One allocation per command; a client waits for each reply anyway.
         let line = request.encode();
         self.stream
             .write_all(&line)
@@ -237,8 +200,8 @@ impl Client {
     /// Reads one reply and checks it is `want`; error replies become
     /// [`ClientError::Server`], other unexpected ones break the connection.
     fn expect(&mut self, want: Code) -> Result<Reply, ClientError> {
-        let line = self.line()?;
-        let reply = Reply::parse(&line).map_err(|e| self.protocol(e.to_string()))?;
+        let reply = Reply::parse(self.line()?);
+        let reply = reply.map_err(|e| self.protocol(e.to_string()))?;
         if reply.code == want.number() {
             return Ok(reply);
         }
@@ -247,10 +210,7 @@ impl Client {
             self.broken = true;
         }
         if reply.is_success() {
-            return Err(self.protocol(format!(
-                "expected a {want} reply, got {:?}",
-                reply.to_line().trim_end()
-            )));
+            return Err(self.protocol(format!("expected a {want} reply, got {}", shown(&reply))));
         }
         Err(ClientError::Server {
             code: reply.code,
@@ -260,48 +220,37 @@ impl Client {
 
     /// The first field of a reply as a number (bytes or count).
     fn field(&mut self, reply: &Reply) -> Result<u64, ClientError> {
-        reply.number_field().ok_or_else(|| {
-            self.protocol(format!(
-                "missing number in {:?}",
-                reply.to_line().trim_end()
-            ))
-        })
+        reply
+            .number_field()
+            .ok_or_else(|| self.protocol(format!("missing number in {}", shown(reply))))
     }
 
     /// One line from the server, without its LF (and CR).
-    fn line(&mut self) -> Result<Vec<u8>, ClientError> {
-        loop {
-            match take_line(&self.buf, MAX_REPLY_LINE) {
-                Ok(Some((line, used))) => {
-                    let line = line.to_vec();
-                    self.buf.drain(..used);
-                    return Ok(line);
+    fn line(&mut self) -> Result<&[u8], ClientError> {
+        let stream = &mut self.stream;
+        let found = self.input.read_line(|spare| {
+            loop {
+                match stream.read(spare) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    read => return read,
                 }
-                Ok(None) => {}
-                Err(e) => return Err(self.protocol(e.to_string())),
             }
-            self.fill()?;
-        }
-    }
-
-    /// Reads at least one more byte into the buffer.
-    fn fill(&mut self) -> Result<(), ClientError> {
-        let mut chunk = [0_u8; 16 * 1024];
-        let n = loop {
-            match self.stream.read(&mut chunk) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.lost("waiting for the server", &e)),
+        });
+        // Only fields other than `input` may be touched here: the line
+        // borrows it.
+        match found {
+            Ok(line) => Ok(line),
+            Err(error) => {
+                self.broken = true;
+                Err(match error {
+                    ReadLineError::Frame(e) => ClientError::Protocol(e.to_string()),
+                    ReadLineError::Closed => {
+                        ClientError::ConnectionLost("the server closed the connection".to_owned())
+                    }
+                    ReadLineError::Read(e) => lost("waiting for the server", &e),
+                })
             }
-        };
-        if n == 0 {
-            self.broken = true;
-            return Err(ClientError::ConnectionLost(
-                "the server closed the connection".to_owned(),
-            ));
         }
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(())
     }
 
     /// Reads exactly `total` data bytes into `out` (DOWNLOAD-1).
@@ -319,18 +268,22 @@ impl Client {
             {
                 write_error = Some(e);
             }
-            progress.advance(bytes.len() as u64);
+            progress.advance(bytes.len() as u64)
         };
         // Data that arrived together with the 150 line comes first.
-        let buffered = usize::try_from(left).map_or(self.buf.len(), |l| l.min(self.buf.len()));
+        let pending = self.input.pending();
+        let buffered = usize::try_from(left).map_or(pending.len(), |l| l.min(pending.len()));
+        let mut flow = ControlFlow::Continue(());
         if buffered > 0 {
-            deliver(&self.buf[..buffered], progress);
-            self.buf.drain(..buffered);
+            flow = deliver(&pending[..buffered], progress);
+            self.input.consume(buffered);
             left -= buffered as u64;
         }
         let mut chunk = vec![0_u8; CHUNK];
         while left > 0 {
-            self.check_interrupt("download")?;
+            if flow.is_break() {
+                return Err(self.cancel("download"));
+            }
             let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
             let n = match self.stream.read(&mut chunk[..want]) {
                 Ok(0) => {
@@ -343,7 +296,7 @@ impl Client {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(self.lost("receiving data", &e)),
             };
-            deliver(&chunk[..n], progress);
+            flow = deliver(&chunk[..n], progress);
             left -= n as u64;
         }
         match write_error {
@@ -363,8 +316,11 @@ impl Client {
     ) -> Result<(), ClientError> {
         let mut left = len;
         let mut chunk = vec![0_u8; CHUNK];
+        let mut flow = ControlFlow::Continue(());
         while left > 0 {
-            self.check_interrupt("upload")?;
+            if flow.is_break() {
+                return Err(self.cancel("upload"));
+            }
             let want = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
             let n = match data.read(&mut chunk[..want]) {
                 Ok(0) => {
@@ -394,33 +350,24 @@ impl Client {
             self.stream
                 .write_all(&chunk[..n])
                 .map_err(|e| self.lost("sending data", &e))?;
-            progress.advance(n as u64);
+            flow = progress.advance(n as u64);
             left -= n as u64;
         }
         Ok(())
     }
 
-    /// Ctrl-C in the middle of data: the stream cannot be resynchronised,
-    /// so the connection is given up (the server discards a partial
-    /// upload, UPLOAD-6).
-    fn check_interrupt(&mut self, what: &'static str) -> Result<(), ClientError> {
-        if crate::interrupt::requested() {
-            self.broken = true;
-            let _ = self.stream.shutdown(std::net::Shutdown::Both);
-            return Err(ClientError::Interrupted(what));
-        }
-        Ok(())
+    /// The [`Progress`] cancelled a transfer in the middle of data: the
+    /// stream cannot be resynchronised, so the connection is given up (the
+    /// server discards a partial upload, UPLOAD-6).
+    fn cancel(&mut self, what: &'static str) -> ClientError {
+        self.broken = true;
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        ClientError::Cancelled(what)
     }
 
     fn lost(&mut self, doing: &str, e: &io::Error) -> ClientError {
         self.broken = true;
-        let why = match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-                "the server did not answer in time".to_owned()
-            }
-            _ => e.to_string(),
-        };
-        ClientError::ConnectionLost(format!("{doing}: {why}"))
+        lost(doing, e)
     }
 
     fn protocol(&mut self, what: impl Into<String>) -> ClientError {
@@ -429,14 +376,30 @@ impl Client {
     }
 }
 
+/// The connection failed while `doing` something.
+fn lost(doing: &str, e: &io::Error) -> ClientError {
+    let why = match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            "the server did not answer in time".to_owned()
+        }
+        _ => e.to_string(),
+    };
+    ClientError::ConnectionLost(format!("{doing}: {why}"))
+}
+
+/// A reply as it arrived, for messages: its code and quoted text.
+fn shown(reply: &Reply) -> String {
+    format!("{} {:?}", reply.code, reply.text)
+}
+
 /// A greeting must be `220 mftp/1 …` (FRAME-1).
 fn check_greeting(greeting: &Reply) -> Result<(), ClientError> {
     if greeting.first_field() == PROTOCOL {
         Ok(())
     } else {
         Err(ClientError::Protocol(format!(
-            "not an {PROTOCOL} server: greeting was {:?}",
-            greeting.to_line().trim_end()
+            "not an {PROTOCOL} server: greeting was {}",
+            shown(greeting)
         )))
     }
 }

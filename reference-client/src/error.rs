@@ -66,9 +66,10 @@ pub enum ClientError {
         /// The rule it breaks.
         reason: String,
     },
-    /// Ctrl-C during a transfer; the connection is dropped.
+    /// The transfer's progress hook cancelled it (Ctrl-C at the prompt);
+    /// the connection is dropped.
     #[error("interrupted: {0} abandoned")]
-    Interrupted(&'static str),
+    Cancelled(&'static str),
     /// A command line that could not be understood.
     #[error("{0}")]
     Usage(String),
@@ -86,7 +87,7 @@ impl ClientError {
             // 421: the server is closing the connection (LIMIT-1, LIMIT-3).
             ClientError::Server { code: 421, .. } => EXIT_CONNECTION,
             ClientError::Usage(_) => EXIT_USAGE,
-            ClientError::Interrupted(_) => crate::interrupt::EXIT_INTERRUPTED,
+            ClientError::Cancelled(_) => crate::interrupt::EXIT_INTERRUPTED,
             ClientError::Server { .. }
             | ClientError::LocalExists { .. }
             | ClientError::Local { .. }

@@ -2,10 +2,18 @@
 //! cleanly, so that a download's temporary file is removed; at any other
 //! time it ends the client as usual.
 //!
+//! The wire layer (`client.rs`) knows nothing of signals: a transfer stops
+//! when its [`Progress`] says so. [`on_ctrl_c`] wraps a progress display
+//! into one that marks the transfer in progress for the handler and says
+//! stop once Ctrl-C was pressed.
+//!
 //! At the prompt itself rustyline reads Ctrl-C as a key (the terminal is in
 //! raw mode), so the handler only runs while a command is working.
 
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::client::Progress;
 
 /// Exit status after an interrupt (128 + SIGINT), as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -25,18 +33,48 @@ pub fn install() {
     });
 }
 
-/// True once Ctrl-C was pressed during the current transfer.
-pub fn requested() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+/// `progress`, cancelled by Ctrl-C while its transfer runs.
+pub fn on_ctrl_c<P: Progress>(progress: P) -> Interruptible<P> {
+    Interruptible {
+        inner: progress,
+        transfer: None,
+    }
+}
+
+/// See [`on_ctrl_c`].
+pub struct Interruptible<P> {
+    inner: P,
+    /// Present from `begin` to `end`: the transfer Ctrl-C would stop.
+    transfer: Option<Transfer>,
+}
+
+impl<P: Progress> Progress for Interruptible<P> {
+    fn begin(&mut self, total: u64) {
+        self.inner.begin(total);
+        self.transfer = Some(Transfer::begin());
+    }
+
+    fn advance(&mut self, bytes: u64) -> ControlFlow<()> {
+        self.inner.advance(bytes)?;
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn end(&mut self) {
+        self.transfer = None;
+        self.inner.end();
+    }
 }
 
 /// Marks a transfer in progress for as long as it lives.
-pub struct Transfer(());
+struct Transfer(());
 
 impl Transfer {
     /// A transfer begins.
-    #[must_use]
-    pub fn begin() -> Self {
+    fn begin() -> Self {
         INTERRUPTED.store(false, Ordering::SeqCst);
         IN_TRANSFER.store(true, Ordering::SeqCst);
         Self(())

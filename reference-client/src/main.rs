@@ -6,7 +6,9 @@
 //!   script (stdin not a terminal) and the interactive prompt.
 //! - `command.rs`: the words typed at the prompt or in a script.
 //! - `session.rs`: runs commands; holds the connection state.
-//! - `client.rs`: the blocking mftp/1 connection, one method per command.
+//! - `client.rs`: the blocking mftp/1 connection, one method per command;
+//!   wire forms from `mftp_protocol`, no printing and no signals.
+//! - `interrupt.rs`: Ctrl-C, wired to a transfer's progress hook.
 //! - `repl.rs`: the interactive prompt.
 //! - `output.rs`: all printing, progress bars included.
 //! - `error.rs`: failures and their exit statuses.

@@ -2,13 +2,14 @@
 //! stderr only when it is a terminal.
 
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mftp_protocol::Reply;
+use mftp_protocol::{Entry, FileSize, Reply};
 
-use crate::client::{Entry, FileSize, Progress};
+use crate::client::Progress;
 use crate::error::ClientError;
 
 /// A transfer shorter than this shows no bar ("longer than a moment").
@@ -134,7 +135,7 @@ impl Progress for TransferProgress {
         self.done = 0;
     }
 
-    fn advance(&mut self, bytes: u64) {
+    fn advance(&mut self, bytes: u64) -> ControlFlow<()> {
         self.done += bytes;
         if let Some(bar) = &self.bar {
             bar.set_position(self.done);
@@ -151,6 +152,7 @@ impl Progress for TransferProgress {
             bar.set_position(self.done);
             self.bar = Some(bar);
         }
+        ControlFlow::Continue(())
     }
 
     fn end(&mut self) {

@@ -11,6 +11,7 @@ use mftp_protocol::Name;
 use crate::client::Client;
 use crate::command::{Command, HELP};
 use crate::error::ClientError;
+use crate::interrupt;
 use crate::output::Output;
 
 /// What the user configured on the command line.
@@ -190,7 +191,7 @@ impl Session {
         if !self.config.force && target.symlink_metadata().is_ok() {
             return Err(ClientError::LocalExists { path: shown });
         }
-        let mut progress = self.out.progress(&format!("download {name}"));
+        let mut progress = interrupt::on_ctrl_c(self.out.progress(&format!("download {name}")));
         let client = self.client()?;
         let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
@@ -258,7 +259,7 @@ impl Session {
                 std::io::Error::other("not a regular file"),
             ));
         }
-        let mut progress = self.out.progress(&format!("upload {name}"));
+        let mut progress = interrupt::on_ctrl_c(self.out.progress(&format!("upload {name}")));
         let client = self.client()?;
         let bytes = client.upload(&name, &mut file, meta.len(), &mut progress)?;
         self.out.uploaded(path, name.as_str(), bytes);
