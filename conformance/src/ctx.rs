@@ -2,6 +2,7 @@
 //! the server under test started in it, its connections and its log.
 
 use crate::disk::{Tree, tree, tree_diff, without_reserved_dirs};
+use crate::expect::Expect as _;
 use crate::fail::Fail;
 use crate::model::RESERVED_PREFIX;
 use crate::options::{Options, ServerSpec};

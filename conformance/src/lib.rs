@@ -23,6 +23,7 @@ pub mod case;
 pub mod cases;
 pub mod ctx;
 pub mod disk;
+pub mod expect;
 pub mod fail;
 pub mod harness;
 pub mod model;

@@ -5,7 +5,7 @@
 //! server with 20 deliberate bugs behind `--bug NAME`. One trial per
 //! variant (the clean server, then each bug) runs the `conformance` binary
 //! against it with `--report-json`, and checks the per-clause statuses of
-//! the report (see `src/report.rs` for how failures are attributed):
+//! the report (see `src/report/mod.rs` for how failures are attributed):
 //!
 //! - clean: exit status 0 and every MUST clause "pass";
 //! - each bug: exit status 1, every clause it breaks failing, and nothing

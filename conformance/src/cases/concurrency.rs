@@ -1,8 +1,9 @@
 //! Many clients at once (section 12).
 
-use super::{big, download, download_as, names, random, size_is, upload};
+use super::{big, random};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::{Expect as _, download, download_as, names, size_is, upload};
 use crate::fail::{Fail, ensure};
 use std::time::Instant;
 

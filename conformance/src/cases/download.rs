@@ -1,8 +1,9 @@
 //! `download` (section 8).
 
-use super::{big, count_is, download, random, rejected, size_is};
+use super::{big, random};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::{Expect as _, count_is, download, rejected, size_is};
 use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {

@@ -1,9 +1,9 @@
 //! Line framing: CR LF, segmentation, line length, empty lines, reply
 //! syntax (section 2).
 
-use super::{count_is, size_is, steps, stored, upload};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::{Expect as _, count_is, size_is, steps, stored, upload};
 use crate::fail::Fail;
 use crate::spec::Level;
 use crate::transcript::Event;
@@ -155,7 +155,7 @@ fn empty_line(ctx: &mut Ctx) -> Result<(), Fail> {
     c.expect_open("FRAME-5")
 }
 
-/// Many kinds of reply; `Conn::reply` checks each line against FRAME-6.
+/// Many kinds of reply; `Expect::reply` checks each line against FRAME-6.
 fn reply_syntax(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;

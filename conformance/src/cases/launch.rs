@@ -3,6 +3,7 @@
 
 use crate::case::Case;
 use crate::ctx::{Ctx, OPTIONS};
+use crate::expect::{Expect as _, size_is};
 use crate::fail::Fail;
 use crate::target::{self, POLL, Spawned, describe_status};
 use assert_cmd::assert::Assert;
@@ -160,7 +161,7 @@ fn options_honoured_or_refused(ctx: &mut Ctx) -> Result<(), Fail> {
             Ok(()) => {
                 let mut c = ctx.conn()?;
                 c.cmd("size a.txt")?;
-                super::size_is(&mut c, 5, "LAUNCH-3")?;
+                size_is(&mut c, 5, "LAUNCH-3")?;
                 ctx.log.note(format!("{} {} accepted", opt[0], opt[1]));
             }
             Err(f) if f.kind == crate::fail::FailKind::Skip => ctx.log.note(f.actual),

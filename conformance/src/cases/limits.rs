@@ -1,9 +1,10 @@
 //! Operator limits (section 13), set through the launch contract
 //! (LAUNCH-3); cases are skipped when the server refuses the option.
 
-use super::{names, random, rejected, size_is, upload};
+use super::random;
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture, wait_for};
+use crate::expect::{Expect as _, names, rejected, size_is, upload};
 use crate::fail::{Fail, ensure};
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,8 @@
 //! `ls` (section 6).
 
-use super::rejected;
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::{Expect as _, rejected};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {

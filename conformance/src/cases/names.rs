@@ -1,8 +1,9 @@
 //! The name rules of section 4, through every command that takes a name.
 
-use super::{absent, download, every_command, line, size_is, stored, upload};
+use super::line;
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::{Expect as _, absent, download, every_command, size_is, stored, upload};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {

@@ -1,8 +1,8 @@
 //! Pipelining (section 12).
 
-use super::{count_is, missing, size_is};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::{Expect as _, count_is, missing, size_is};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {

@@ -1,8 +1,8 @@
 //! `rm` (section 10).
 
-use super::{absent, size_is};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::{Expect as _, absent, size_is};
 use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {

@@ -1,9 +1,9 @@
 //! Confinement to the root (section 14).
 
-use super::{download, every_command, rejected, size_is, stored, upload};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
 use crate::disk::{tree, tree_diff};
+use crate::expect::{Expect as _, download, every_command, rejected, size_is, stored, upload};
 use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {

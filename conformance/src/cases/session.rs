@@ -1,8 +1,8 @@
 //! Greeting, `connme`, `byebye`, verbs and arguments (sections 3, 5, 11).
 
-use super::{absent, count_is, download, size_is, steps, stored, upload};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::{Expect as _, absent, count_is, download, size_is, steps, stored, upload};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<Case> {

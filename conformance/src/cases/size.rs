@@ -2,6 +2,7 @@
 
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
+use crate::expect::Expect as _;
 use crate::fail::Fail;
 use crate::model::megabytes;
 

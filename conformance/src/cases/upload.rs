@@ -1,11 +1,12 @@
 //! `upload` (section 9).
 
-use super::{absent, big, count_is, download, random, rejected, size_is, upload};
+use super::{big, random};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
 use crate::disk::tree_diff;
+use crate::expect::Reply;
+use crate::expect::{Expect as _, absent, count_is, download, rejected, size_is, upload};
 use crate::fail::{Fail, ensure};
-use crate::wire::Reply;
 use std::sync::Barrier;
 
 pub fn cases() -> Vec<Case> {
