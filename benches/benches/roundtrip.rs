@@ -25,9 +25,15 @@ use benches::files::{self, MIB};
 use benches::server::Server;
 use benches::{bench, pin_to_one_cpu};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mftp_protocol::{Code, FileSizeText, encode_reply};
 
-/// As long as `213 1048576 1.00 MB\n`, the reply to `size f.bin`.
-const MESSAGE: &[u8] = b"213 1048576 1.00 MB\n";
+/// The echoes' message: the reply to `size f.bin`, `213 1048576 1.00 MB`
+/// and LF (20 bytes), so that both sides of the ratio move as many bytes.
+fn message() -> Vec<u8> {
+    let mut reply = Vec::new();
+    encode_reply(&mut reply, Code::FileSize, FileSizeText(MIB));
+    reply
+}
 
 fn connect(addr: std::net::SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).expect("connect echo");
@@ -78,23 +84,24 @@ fn roundtrip(c: &mut Criterion) {
     let echo_process = EchoProcess::start();
     let mut echo_process_stream = connect(echo_process.addr);
     let greeter = Greeter::start().expect("greeter");
-    let mut scratch = vec![0_u8; MESSAGE.len() * 100];
-    let batch = MESSAGE.repeat(100);
+    let message = message();
+    let mut scratch = vec![0_u8; message.len() * 100];
+    let batch = message.repeat(100);
 
     bench(c, "roundtrip", "size", None, 0, |b| {
         b.iter(|| client.size(&file).expect("size"));
     });
     bench(c, "baseline", "echo", None, 0, |b| {
-        b.iter(|| echo(&mut echo_stream, MESSAGE, &mut scratch).expect("echo"));
+        b.iter(|| echo(&mut echo_stream, &message, &mut scratch).expect("echo"));
     });
     bench(c, "baseline", "echo_epoll", None, 0, |b| {
-        b.iter(|| echo(&mut epoll_stream, MESSAGE, &mut scratch).expect("echo"));
+        b.iter(|| echo(&mut epoll_stream, &message, &mut scratch).expect("echo"));
     });
     bench(c, "baseline", "echo_process", None, 0, |b| {
-        b.iter(|| echo(&mut echo_process_stream, MESSAGE, &mut scratch).expect("echo"));
+        b.iter(|| echo(&mut echo_process_stream, &message, &mut scratch).expect("echo"));
     });
     bench(c, "baseline", "echo_tokio", None, 0, |b| {
-        b.iter(|| echo(&mut tokio_stream, MESSAGE, &mut scratch).expect("echo"));
+        b.iter(|| echo(&mut tokio_stream, &message, &mut scratch).expect("echo"));
     });
 
     bench(c, "roundtrip", "connect", None, 0, |b| {

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use anyhow::{Context as _, ensure};
+use mftp_protocol::{Code, encode_reply};
 
 use crate::client::{CHUNK, recv_discard, send_file};
 
@@ -331,23 +332,32 @@ pub fn echo(stream: &mut TcpStream, message: &[u8], scratch: &mut [u8]) -> anyho
     Ok(())
 }
 
-/// The greeting the [`Greeter`] sends, as long as the reference server's.
-pub const GREETING: &[u8] = b"220 mftp/1 ready\n";
+/// The greeting the [`Greeter`] sends: the reference server's.
+fn greeting() -> Vec<u8> {
+    let mut line = Vec::new();
+    encode_reply(&mut line, Code::Ready, mftp_protocol::GREETING);
+    line
+}
 
-/// Accepts, sends [`GREETING`], closes: the least a server can do for a
-/// new session, served on the accepting thread (no thread per client).
+/// Accepts, sends the reference server's greeting, closes: the least a
+/// server can do for a new session, served on the accepting thread (no
+/// thread per client).
 #[derive(Debug)]
 pub struct Greeter {
     acceptor: Acceptor,
+    /// What it sends.
+    greeting: Vec<u8>,
 }
 
 impl Greeter {
     /// Starts it on 127.0.0.1:0.
     pub fn start() -> anyhow::Result<Self> {
-        let acceptor = Acceptor::spawn(true, |mut stream| {
-            let _ = stream.write_all(GREETING);
+        let greeting = greeting();
+        let sent = greeting.clone();
+        let acceptor = Acceptor::spawn(true, move |mut stream| {
+            let _ = stream.write_all(&sent);
         })?;
-        Ok(Self { acceptor })
+        Ok(Self { acceptor, greeting })
     }
 
     /// Where it listens.
@@ -360,9 +370,13 @@ impl Greeter {
     pub fn session(&self) -> anyhow::Result<()> {
         let mut stream = TcpStream::connect(self.addr())?;
         stream.set_nodelay(true)?;
-        let mut greeting = [0_u8; GREETING.len()];
-        stream.read_exact(&mut greeting)?;
-        ensure!(greeting == GREETING, "bad greeting");
+        // At most as long as the line sent; no allocation in the loop.
+        let mut greeting = [0_u8; 64];
+        let greeting = greeting
+            .get_mut(..self.greeting.len())
+            .context("greeting longer than 64 bytes")?;
+        stream.read_exact(greeting)?;
+        ensure!(*greeting == *self.greeting, "bad greeting");
         Ok(())
     }
 }

@@ -7,14 +7,11 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
-use anyhow::{Context as _, bail, ensure};
-use mftp_protocol::{Name, Reply, ReplyLine, Request, take_line};
+use anyhow::{Context as _, ensure};
+use mftp_protocol::{Code, LineBuffer, MAX_REPLY_LINE, Name, ReplyLine, Request};
 
 /// Size of the receive buffer (and of one `sendfile` call).
 pub const CHUNK: usize = 1024 * 1024;
-
-/// Longest reply or listing line the client accepts.
-const MAX_REPLY_LINE: usize = 64 * 1024;
 
 /// Receives exactly `len` bytes from `stream` into `scratch` and drops them.
 pub fn recv_discard(stream: &mut TcpStream, mut len: u64, scratch: &mut [u8]) -> io::Result<()> {
@@ -56,14 +53,14 @@ pub fn name(text: &str) -> Name {
 #[derive(Debug)]
 pub struct Client {
     stream: TcpStream,
-    /// Bytes received but not used yet: `input[start..end]`.
-    input: Vec<u8>,
-    start: usize,
-    end: usize,
+    /// Bytes received but not used yet.
+    input: LineBuffer,
     /// Where download data goes (and is dropped).
     scratch: Vec<u8>,
-    /// The last request line sent by [`Client::size`].
-    request: Vec<u8>,
+    /// The name [`Client::size`] asked for last and its `size` line:
+    /// asking again for the same name sends the same bytes without
+    /// encoding or allocating anything.
+    size_line: Option<(Name, Vec<u8>)>,
 }
 
 impl Client {
@@ -73,69 +70,56 @@ impl Client {
         stream.set_nodelay(true)?;
         let mut client = Self {
             stream,
-            input: vec![0; MAX_REPLY_LINE],
-            start: 0,
-            end: 0,
+            input: LineBuffer::new(MAX_REPLY_LINE, MAX_REPLY_LINE),
             scratch: Vec::new(),
-            request: Vec::new(),
+            size_line: None,
         };
-        let greeting = client.reply()?;
-        ensure!(greeting.code == 220, "no greeting: {greeting:?}");
+        client.expect(Code::Ready)?;
         Ok(client)
     }
 
     /// Sends raw bytes (one or more command lines).
-    pub fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.stream.write_all(bytes)
     }
 
     /// Reads one line (without LF and CR).
     fn line(&mut self) -> anyhow::Result<&[u8]> {
-        loop {
-            if let Some((_, used)) = take_line(&self.input[self.start..self.end], MAX_REPLY_LINE)? {
-                let from = self.start;
-                self.start += used;
-                let line = &self.input[from..from + used - 1];
-                return Ok(line.strip_suffix(b"\r").unwrap_or(line));
-            }
-            if self.start > 0 {
-                self.input.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            let got = self.stream.read(&mut self.input[self.end..])?;
-            if got == 0 {
-                bail!("server closed the connection");
-            }
-            self.end += got;
-        }
-    }
-
-    /// Reads one reply line.
-    pub fn reply(&mut self) -> anyhow::Result<Reply> {
-        let line = self.line()?;
-        Ok(Reply::parse(line)?)
+        let stream = &mut self.stream;
+        Ok(self.input.read_line(|spare| stream.read(spare))?)
     }
 
     /// Reads one reply line, checks its code, and returns its first field
     /// if that is a number. Allocates nothing when the reply is as
     /// expected, so that the client's own work stays out of the latency
     /// figures as far as it can.
-    fn expect(&mut self, code: u16) -> anyhow::Result<Option<u64>> {
+    fn expect(&mut self, code: Code) -> anyhow::Result<Option<u64>> {
         let reply = ReplyLine::parse(self.line()?)?;
-        ensure!(reply.code == code, "expected {code}, got {reply:?}");
+        ensure!(
+            reply.code == code.number(),
+            "expected {code}, got {reply:?}"
+        );
         Ok(reply.number_field())
     }
 
-    /// `size NAME`: the file's length. The request line is built in a
-    /// reused buffer.
+    /// `connme`: the server repeats its greeting (CONNME-1).
+    pub fn connme(&mut self) -> anyhow::Result<()> {
+        self.send(&Request::Connme.encode())?;
+        self.expect(Code::Ready)?;
+        Ok(())
+    }
+
+    /// `size NAME`: the file's length.
     pub fn size(&mut self, name: &Name) -> anyhow::Result<u64> {
-        self.request.clear();
-        self.request.extend_from_slice(b"size ");
-        self.request.extend_from_slice(name.as_str().as_bytes());
-        self.request.push(b'\n');
-        self.stream.write_all(&self.request)?;
-        self.expect(213)?.context("213 without size")
+        let line = match &mut self.size_line {
+            Some((last, line)) if last == name => line,
+            cached => {
+                let line = Request::Size(name.clone()).encode();
+                &cached.insert((name.clone(), line)).1
+            }
+        };
+        self.stream.write_all(line)?;
+        self.expect(Code::FileSize)?.context("213 without size")
     }
 
     /// Sends `count` `size NAME` lines in one write (PIPE-1), then reads
@@ -144,7 +128,7 @@ impl Client {
         let batch = Request::Size(name.clone()).encode().repeat(count);
         self.send(&batch)?;
         for _ in 0..count {
-            self.expect(213)?;
+            self.expect(Code::FileSize)?;
         }
         Ok(())
     }
@@ -152,7 +136,7 @@ impl Client {
     /// `ls [DIR]`: reads the listing and returns its entry count.
     pub fn ls(&mut self, dir: Option<&Name>) -> anyhow::Result<u64> {
         self.send(&Request::Ls(dir.cloned()).encode())?;
-        let count = self.expect(200)?.context("200 without count")?;
+        let count = self.expect(Code::Listing)?.context("200 without count")?;
         for _ in 0..count {
             self.line()?;
         }
@@ -162,11 +146,14 @@ impl Client {
     /// `download NAME`: receives the data, drops it, returns its length.
     pub fn download(&mut self, name: &Name) -> anyhow::Result<u64> {
         self.send(&Request::Download(name.clone()).encode())?;
-        let len = self.expect(150)?.context("150 without size")?;
+        let len = self
+            .expect(Code::DataFollows)?
+            .context("150 without size")?;
         // Data that came with the reply line is in the buffer already.
-        let buffered = (self.end - self.start) as u64;
-        let from_buffer = buffered.min(len);
-        self.start += usize::try_from(from_buffer).expect("buffered bytes fit in usize");
+        let buffered = self.input.pending().len();
+        let from_buffer = usize::try_from(len).map_or(buffered, |len| len.min(buffered));
+        self.input.consume(from_buffer);
+        let from_buffer = from_buffer as u64;
         if self.scratch.is_empty() {
             self.scratch = vec![0; CHUNK];
         }
@@ -182,16 +169,16 @@ impl Client {
             name: name.clone(),
         };
         self.send(&request.encode())?;
-        self.expect(150)?;
+        self.expect(Code::DataFollows)?;
         send_file(&self.stream, file, len)?;
-        self.expect(226)?;
+        self.expect(Code::Stored)?;
         Ok(())
     }
 
     /// `rm NAME`.
     pub fn rm(&mut self, name: &Name) -> anyhow::Result<()> {
         self.send(&Request::Rm(name.clone()).encode())?;
-        self.expect(250)?;
+        self.expect(Code::Removed)?;
         Ok(())
     }
 }
