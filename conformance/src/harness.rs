@@ -5,13 +5,13 @@ use crate::case;
 use crate::cases;
 use crate::ctx::{Ctx, OPTIONS};
 use crate::options::{self, Options, ServerSpec};
+use crate::reference;
 use crate::report;
 use crate::report::{CaseResult, Status};
 use crate::runner;
 use crate::target::{self, Server};
 use crate::trace;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
@@ -55,7 +55,10 @@ pub fn main() -> ! {
         .any(|t| !args.is_filtered_out(t) && !t.name().starts_with("TRACE"));
 
     if opts.server.is_none() {
-        match reference_server() {
+        // The workspace's reference server, built with cargo first when the
+        // suite runs under cargo (a no-op when it is up to date, and never a
+        // stale binary), else found next to the test binary.
+        match reference::reference_server_binary() {
             Ok(p) => opts.server = Some(ServerSpec::Path(p)),
             Err(e) if needs_server => {
                 finish_early(&opts, started, format!("no --server given and {e}"))
@@ -232,68 +235,4 @@ fn finish(
         }
     }
     code
-}
-
-/// The workspace's reference server, built with cargo first when the suite
-/// runs under cargo (a no-op when it is up to date, and never a stale
-/// binary), else found next to the test binary.
-/// When a file was last modified; the epoch if that cannot be read.
-fn modified(path: &Path) -> std::time::SystemTime {
-    std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .unwrap_or(std::time::UNIX_EPOCH)
-}
-
-/// The newest modification time among the reference server's sources:
-/// its crate, the protocol crate, and the workspace manifest and lock file.
-fn newest_source(workspace: &Path) -> std::time::SystemTime {
-    fn walk(path: &Path, newest: &mut std::time::SystemTime, depth: usize) {
-        *newest = (*newest).max(modified(path));
-        if depth == 0 || !path.is_dir() {
-            return;
-        }
-        for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
-            walk(&entry.path(), newest, depth - 1);
-        }
-    }
-    let mut newest = std::time::UNIX_EPOCH;
-    for part in ["reference-server", "protocol", "Cargo.toml", "Cargo.lock"] {
-        walk(&workspace.join(part), &mut newest, 8);
-    }
-    newest
-}
-
-fn reference_server() -> Result<PathBuf, String> {
-    let found = || {
-        std::panic::catch_unwind(|| assert_cmd::cargo::cargo_bin("reference-server"))
-            .ok()
-            .filter(|p| p.is_file())
-    };
-    let Some(cargo) = std::env::var_os("CARGO") else {
-        return found().ok_or_else(|| {
-            "the reference server binary is missing (and cargo is not at hand to build it)".into()
-        });
-    };
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .ok_or("no workspace directory")?
-        .to_path_buf();
-    // Up to date already (as after `cargo test --workspace`, which builds
-    // it): building again would cost a rebuild of its dependencies with
-    // `-p reference-server`'s own feature set, ~15 s on a fresh clone.
-    if let Some(binary) = found()
-        && modified(&binary) >= newest_source(&workspace)
-    {
-        return Ok(binary);
-    }
-    let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "-p", "reference-server"])
-        .current_dir(&workspace)
-        .stdin(std::process::Stdio::null())
-        .status()
-        .map_err(|e| format!("could not run cargo to build the reference server: {e}"))?;
-    if !status.success() {
-        return Err(format!("building the reference server failed ({status})"));
-    }
-    found().ok_or_else(|| "the reference server binary was not found after building it".into())
 }

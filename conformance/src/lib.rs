@@ -28,6 +28,7 @@ pub mod fail;
 pub mod harness;
 pub mod model;
 pub mod options;
+pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod snapshot;
