@@ -47,11 +47,11 @@ pub enum ReadLineError<E> {
 ///          ^start                                ^end
 /// ```
 ///
-/// The caller reads into [`LineBuffer::spare`] and reports the count with
-/// [`LineBuffer::filled`]; [`LineBuffer::next_line`] then takes the next
-/// whole line. Its memory never grows: a line longer than the limit is an
-/// error as soon as that many bytes are pending without an LF (FRAME-4),
-/// however the bytes were split into reads.
+/// [`LineBuffer::read_line`] takes the next whole line, calling the
+/// caller's read function as often as it needs more bytes. Its memory
+/// never grows: a line longer than the limit is an error as soon as that
+/// many bytes are pending without an LF (FRAME-4), however the bytes were
+/// split into reads.
 #[derive(Debug)]
 pub struct LineBuffer {
     /// Never shorter than `limit`, so that there is room to read whenever
@@ -84,19 +84,22 @@ impl LineBuffer {
     /// # Errors
     /// [`FrameError::TooLong`] once `limit` bytes are pending without an LF
     /// among them; the line is not taken, so asking again answers the same.
-    pub fn next_line(&mut self) -> Result<Option<&[u8]>, FrameError> {
+    #[cfg(test)]
+    fn next_line(&mut self) -> Result<Option<&[u8]>, FrameError> {
         Ok(self.find_line()?.map(|(from, to)| &self.buf[from..to]))
     }
 
-    /// Reads with `read` until a whole line is here, then takes it, as
-    /// [`LineBuffer::next_line`]. `read` fills the slice it is given and
+    /// Reads with `read` until a whole line is here, then takes it: the
+    /// line without its LF and without one CR before the LF (FRAME-2).
+    /// `read` fills the slice it is given and
     /// returns how many bytes it put there, 0 at the end of the stream; it
     /// is called only when no whole line is pending, so it is the place to
     /// flush queued output before waiting.
     ///
     /// # Errors
-    /// A line over the limit, the end of the stream before a whole line,
-    /// or what `read` returned.
+    /// A line over the limit ([`FrameError::TooLong`] once `limit` bytes
+    /// are pending without an LF among them), the end of the stream before
+    /// a whole line, or what `read` returned.
     pub fn read_line<E>(
         &mut self,
         mut read: impl FnMut(&mut [u8]) -> Result<usize, E>,
@@ -114,9 +117,9 @@ impl LineBuffer {
     }
 
     /// Room to read into, after the pending bytes (which it first moves to
-    /// the front). Never empty while [`LineBuffer::next_line`] answers
-    /// `Ok(None)`.
-    pub fn spare(&mut self) -> &mut [u8] {
+    /// the front). Never empty while no whole line is pending, since the
+    /// buffer is at least `limit` long.
+    fn spare(&mut self) -> &mut [u8] {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
@@ -127,7 +130,7 @@ impl LineBuffer {
 
     /// Records that `n` bytes were read into [`LineBuffer::spare`] (at
     /// most its length).
-    pub fn filled(&mut self, n: usize) {
+    fn filled(&mut self, n: usize) {
         self.end = (self.end + n).min(self.buf.len());
     }
 
@@ -161,11 +164,6 @@ impl LineBuffer {
         self.start += used;
         Ok(Some((from, from + len)))
     }
-}
-
-/// Old interface, removed once its callers use [`LineBuffer`].
-pub fn take_line_compat(buf: &[u8], limit: usize) -> Result<Option<(&[u8], usize)>, FrameError> {
-    Ok(take_line(buf, limit)?.map(|(len, used)| (&buf[..len], used)))
 }
 
 /// Finds one line at the front of `buf`, if a whole one is there: returns

@@ -26,7 +26,6 @@ pub mod name;
 pub mod reply;
 pub mod request;
 
-pub use frame::take_line_compat as take_line;
 pub use frame::{FrameError, LineBuffer, MAX_LINE, MAX_REPLY_LINE, ReadLineError};
 pub use listing::{BadEntry, Entry};
 pub use name::{Name, NameError};

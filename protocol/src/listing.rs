@@ -25,7 +25,7 @@ pub struct Entry {
 /// Why a listing line is not an entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed listing entry: {0:?}")]
-pub struct BadEntry(pub String);
+pub struct BadEntry(String);
 
 impl Entry {
     /// Appends the entry's line, `component ["/"] LF` (spec.md section 2.1,

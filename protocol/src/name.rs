@@ -34,7 +34,7 @@ pub enum NameError {
     /// NAME-5.
     #[error("name contains a control byte or a backslash")]
     ForbiddenByte,
-    /// The first component starts with [`RESERVED_PREFIX`].
+    /// The first component starts with `.mftp` (reserved).
     #[error("names starting with '{RESERVED_PREFIX}' are reserved")]
     Reserved,
     /// No name at all; callers answer `501` for this (CMD-3), not `553`.

@@ -133,23 +133,9 @@ pub struct Reply {
 /// Why a reply line could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed reply line: {0:?}")]
-pub struct BadReply(pub String);
+pub struct BadReply(String);
 
 impl Reply {
-    /// Old interface, removed once its callers use [`encode_reply`].
-    pub fn new(code: Code, text: impl Into<String>) -> Self {
-        Self {
-            code: code.number(),
-            text: text.into(),
-        }
-    }
-
-    /// Old interface, removed once its callers use [`encode_reply`].
-    #[must_use]
-    pub fn to_line(&self) -> String {
-        format!("{} {}\n", self.code, self.text)
-    }
-
     /// Parses a line (without its LF; a trailing CR is already gone).
     pub fn parse(line: &[u8]) -> Result<Self, BadReply> {
         ReplyLine::parse(line).map(|reply| Self {

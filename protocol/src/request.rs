@@ -115,14 +115,7 @@ impl Request {
     /// The command line as sent by a client, LF included.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        let mut line = Vec::new();
-        self.encode_into(&mut line);
-        line
-    }
-
-    /// Appends the command line, LF included, to `out` (a reused buffer:
-    /// nothing else is allocated).
-    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        let mut out = Vec::new();
         out.extend_from_slice(self.verb().as_bytes());
         if let Request::Upload { size, .. } = self {
             out.push(b' ');
@@ -133,6 +126,7 @@ impl Request {
             out.extend_from_slice(name.as_str().as_bytes());
         }
         out.push(b'\n');
+        out
     }
 
     /// The name argument, if the command has one.

@@ -4,21 +4,23 @@
 //! # Layout
 //! - [`server`]: accept loop, connection limit (LIMIT-3), one thread per
 //!   client, graceful shutdown.
-//! - [`connection`]: one socket — framed command lines in, queued replies and
+//! - `connection`: one socket — framed command lines in, queued replies and
 //!   `sendfile` data out, idle timeout (LIMIT-1). I/O only.
-//! - [`cmd`]: what each command means, one file per command.
+//! - `cmd`: what each command means, one file per command.
 //! - [`storage`]: the file operations behind a trait; [`storage::fs`] keeps
 //!   every name inside the root with `cap-std` and links uploads into place.
-//! - [`shutdown`]: the stop signal, and the registry of client sockets it
+//! - `shutdown`: the stop signal, and the registry of client sockets it
 //!   reaches.
 //!
-//! Parsing of command lines, names and reply codes comes from
-//! `mftp_protocol`, shared with the client.
+//! Every wire form (command lines, reply lines, listing lines, the line
+//! buffer) comes from `mftp_protocol`, shared with the client. Only
+//! [`run`], its [`Config`] and [`Context`], and the [`storage`] behind it
+//! are public: the binary needs nothing else.
 
-pub mod cmd;
-pub mod connection;
+mod cmd;
+mod connection;
 pub mod server;
-pub mod shutdown;
+mod shutdown;
 pub mod storage;
 
 pub use cmd::{Context, Limits};

@@ -3,7 +3,7 @@
 //! links leading outside all fail inside the library rather than relying on
 //! string checks alone (SEC-1, SEC-3).
 //!
-//! Uploads go to a hidden directory [`PARTIAL_DIR`] at the root and are
+//! Uploads go to a hidden directory `PARTIAL_DIR` at the root and are
 //! linked into place with `linkat` (or, on filesystems without hard links,
 //! renamed with `RENAME_NOREPLACE`), which never replaces an existing entry
 //! (UPLOAD-5). Leftovers of a crashed run are removed at start-up.
@@ -23,7 +23,7 @@ use super::{ErrorKind, Result, Storage, StorageError, Upload};
 
 /// Where uploads in progress live, under the root. Its name is reserved by
 /// spec.md section 4, so clients can neither list nor name it.
-pub const PARTIAL_DIR: &str = ".mftp-partial";
+const PARTIAL_DIR: &str = ".mftp-partial";
 
 /// Storage confined to one directory.
 #[derive(Debug)]
