@@ -132,7 +132,7 @@ fn byebye_closes() {
     let mut client = server.connect();
     assert_eq!(client.code("byebye please"), 501);
     assert_eq!(client.code("byebye"), 221);
-    assert!(client.closed());
+    client.assert_closed();
 }
 
 #[test]

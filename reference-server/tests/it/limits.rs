@@ -3,17 +3,38 @@
 
 use crate::support::Server;
 
+/// `size xxx…` of exactly `len` bytes, `end` (LF or CRLF) included.
+fn size_line(len: usize, end: &[u8]) -> Vec<u8> {
+    let mut line = b"size ".to_vec();
+    line.resize(len - end.len(), b'x');
+    line.extend_from_slice(end);
+    line
+}
+
 #[test]
-fn overlong_line_is_refused_and_closed() {
+fn a_line_of_the_limit_is_a_command_one_byte_more_is_refused_and_closed() {
+    // FRAME-4. Both lines are `size` commands with a name over 1024 bytes:
+    // processed, they get 553 (NAME-2) and the connection stays open; too
+    // long, they get 500 and the connection closes.
     let server = Server::start();
     let mut client = server.connect();
-    let mut exact = vec![b'x'; 4095];
-    exact.push(b'\n');
-    client.send(&exact);
-    assert_eq!(&client.line()[..4], "500 ", "a 4096-byte line is processed");
-    client.send(&vec![b'y'; 5000]);
+    for end in [&b"\n"[..], b"\r\n"] {
+        client.send(&size_line(4096, end));
+        assert_eq!(
+            &client.line()[..4],
+            "553 ",
+            "a 4096-byte line ending {end:?} is processed"
+        );
+        assert_eq!(client.code("ls"), 200, "and the connection stays open");
+    }
+    client.send(&size_line(4097, b"\n"));
+    assert_eq!(&client.line()[..4], "500 ", "a 4097-byte line is too long");
+    client.assert_closed();
+    // No LF at all: 500 as soon as 4096 bytes are in.
+    let mut client = server.connect();
+    client.send(&vec![b'y'; 4096]);
     assert_eq!(&client.line()[..4], "500 ");
-    assert!(client.closed());
+    client.assert_closed();
     // The server goes on serving others.
     assert_eq!(server.connect().code("ls"), 200);
 }
@@ -26,7 +47,7 @@ fn idle_clients_are_closed_and_partial_uploads_discarded() {
     assert_eq!(uploading.cmd("upload 10 slow.txt"), "150 10");
     uploading.send(b"12345");
     assert_eq!(&idle.line()[..4], "421 ");
-    assert!(idle.closed());
+    idle.assert_closed();
     assert_eq!(&uploading.line()[..4], "421 ");
     server.eventually("the partial upload to be removed", || {
         server.partials() == 0
@@ -41,7 +62,7 @@ fn connection_limit_refuses_extra_clients() {
     let _second = server.connect();
     let mut third = crate::support::Client::connect_raw(server.addr);
     assert_eq!(&third.line()[..4], "421 ");
-    assert!(third.closed());
+    third.assert_closed();
     drop(first);
     // Once a slot frees, clients are served again (bounded retries: the
     // server notices the close asynchronously).
@@ -62,7 +83,7 @@ fn a_flood_of_extra_clients_is_refused_with_421() {
         .collect();
     for client in &mut refused {
         assert_eq!(&client.line()[..4], "421 ");
-        assert!(client.closed());
+        client.assert_closed();
     }
 }
 

@@ -225,11 +225,25 @@ impl Client {
         self.line()
     }
 
-    /// True once the server has closed the connection (EOF), reading at most
-    /// a few lines first.
-    pub fn closed(&mut self) -> bool {
+    /// Asserts that the server closes the connection (EOF within
+    /// [`STEP`]) without sending anything more first: every byte it sent
+    /// must have been read and checked already.
+    pub fn assert_closed(&mut self) {
         let mut rest = Vec::new();
-        self.stream.read_to_end(&mut rest).is_ok()
+        let read = self.stream.read_to_end(&mut rest);
+        let rest = String::from_utf8_lossy(&rest);
+        match read {
+            Ok(_) if rest.is_empty() => {}
+            Ok(_) => panic!(
+                "expected the server to close the connection\n\
+                 it sent these bytes first:\n{rest:?}"
+            ),
+            Err(error) => panic!(
+                "expected the server to close the connection\n\
+                 reading failed instead: {error}\n\
+                 bytes before that:\n{rest:?}"
+            ),
+        }
     }
 }
 
