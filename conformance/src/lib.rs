@@ -4,20 +4,53 @@
 //! its own, drives it over raw TCP bytes, and names every case after the
 //! spec clauses it checks. See `README.md` for how to run it.
 //!
+//! # Independent of the `protocol` crate, on purpose
+//!
+//! The suite does not depend on the workspace's `protocol` crate, and must
+//! not. The reference server and client are built on that crate; a grader
+//! that parsed replies and names with it would share its bugs, and a bug
+//! shared by the server and the grader passes unseen. So every rule the
+//! suite judges by is written here again from `spec.md` alone: the reply
+//! grammar (FRAME-6, in [`expect`]), the name rules and the SIZE-2 formula
+//! ([`model`]), each applied by the suite's own parsing to the raw bytes
+//! received. The independent Python server of the kill table
+//! (`fixtures/python-server`) checks the suite from the other side.
+//!
 //! # Layout
-//! - [`harness`]: the entry point of `tests/grade.rs` (options, smoke
-//!   launch, trials, summary, exit status).
+//! Running a grade:
+//! - [`harness`]: the entry point of `tests/grade.rs` and the binary
+//!   (options, smoke launch, trials, summary, exit status).
 //! - [`options`]: the suite's own options; the rest go to libtest-mimic.
-//! - [`spec`]: clauses parsed from the compiled-in `spec.md`, their hashes.
-//! - [`target`]: launching, waiting for and reaping server processes.
-//! - [`wire`]: one connection: raw sends, reply lines, data, deadlines.
-//! - [`transcript`]: the raw and normalized transcript of a case.
-//! - [`case`]: a case, its context (temp dir, fixture, server), the runner
-//!   that explains failures and compares snapshots.
+//! - [`target`]: launching the server under test, waiting for it, reaping
+//!   it, ports, the Ctrl-C registry.
+//! - [`runner`]: runs one case, then the checks every case gets, and
+//!   explains a failure.
+//! - [`snapshot`]: accepted normalized transcripts and the comparison.
+//!
+//! What a case is and works with:
+//! - [`case`]: the `Case` type (`Case::new(id, title, covers, run)`).
+//! - [`ctx`]: its context: temp dir, standard fixture, server, connections.
+//! - [`disk`]: what is on disk (trees and their difference), seen without
+//!   the server.
+//! - [`wire`]: one connection: sends, lines, data, close detection, with a
+//!   deadline on every read; it judges nothing.
+//! - [`expect`]: expectations and clause blame: the `Expect` trait on a
+//!   connection, listings, and the helpers over several steps.
 //! - [`fail`]: what a failed step says.
-//! - [`cases`]: the cases, one module per area of the spec.
-//! - [`trace`]: traceability and self-checks of the suite.
-//! - [`report`]: summary, JSON and JUnit reports.
+//! - [`transcript`]: the raw and normalized transcript of a case.
+//! - [`cases`]: the cases, one module per area of the spec, and the data
+//!   they send.
+//!
+//! The spec and the results:
+//! - [`spec`]: clauses parsed from the compiled-in `spec.md`, their hashes.
+//! - [`model`]: what spec.md fixes, as data and formulas (reserved prefix,
+//!   `dec`, name components, megabytes).
+//! - [`trace`]: traceability and self-checks of the suite (`TRACE …`).
+//! - [`report`]: the result model, and the summary, JSON and JUnit views.
+//!
+//! For the other crates' tests and benchmarks:
+//! - [`reference`](mod@reference): find or build the reference server, start it and wait
+//!   for `listening on ADDR`, kill and reap it on drop.
 
 pub mod case;
 pub mod cases;
