@@ -130,8 +130,8 @@ fn download(c: &mut Criterion) {
                 b.iter(|| {
                     pair.baseline_client
                         .download(bytes)
-                        .expect("baseline download")
-                })
+                        .expect("baseline download");
+                });
             },
         );
     }
