@@ -126,8 +126,13 @@ impl Storage for FsStorage {
         let entries = match dir {
             None => self.root.entries(),
             Some(dir) => {
-                if !self.metadata(dir.as_str())?.is_dir() {
+                let meta = self.metadata(dir.as_str())?;
+                if meta.is_file() {
                     return Err(StorageError::new(ErrorKind::WrongKind, "not a directory"));
+                }
+                if !meta.is_dir() {
+                    // FIFOs, sockets, devices are absent (SEC-5).
+                    return Err(StorageError::new(ErrorKind::NotFound, "not a directory"));
                 }
                 self.root.read_dir(dir.as_str())
             }
@@ -203,13 +208,18 @@ impl Storage for FsStorage {
     }
 
     fn begin_upload(&self, name: &Name) -> Result<Box<dyn Upload>> {
-        if let Some(parent) = name.parent()
-            && !self.metadata(parent)?.is_dir()
-        {
-            return Err(StorageError::new(
-                ErrorKind::WrongKind,
-                "parent is not a directory",
-            ));
+        if let Some(parent) = name.parent() {
+            let meta = self.metadata(parent)?;
+            if meta.is_file() {
+                return Err(StorageError::new(
+                    ErrorKind::WrongKind,
+                    "parent is not a directory",
+                ));
+            }
+            if !meta.is_dir() {
+                // A FIFO, socket or device as parent is absent (SEC-5).
+                return Err(StorageError::new(ErrorKind::NotFound, "no such parent"));
+            }
         }
         // UPLOAD-5: any entry by that name, even a dangling link, is taken.
         match self
@@ -349,13 +359,16 @@ fn is_raw(e: &io::Error, errno: rustix::io::Errno) -> bool {
 }
 
 /// Errors from resolving a name: whatever cannot be reached inside the
-/// root is absent (SEC-3). cap-std reports an escape as PermissionDenied.
+/// root is absent (SEC-3), and so is a socket file that refuses to open
+/// (SEC-5). cap-std reports an escape as PermissionDenied.
 fn lookup_error(e: io::Error) -> StorageError {
     let absent = matches!(
         e.kind(),
         io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied | io::ErrorKind::NotADirectory
     ) || is_raw(&e, rustix::io::Errno::LOOP)
-        || is_raw(&e, rustix::io::Errno::NAMETOOLONG);
+        || is_raw(&e, rustix::io::Errno::NAMETOOLONG)
+        // Opening a socket file: special files are absent (SEC-5).
+        || is_raw(&e, rustix::io::Errno::NXIO);
     let kind = if absent {
         ErrorKind::NotFound
     } else {
