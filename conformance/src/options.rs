@@ -36,6 +36,9 @@ pub struct Options {
     pub step_timeout: Duration,
     pub report_json: Option<PathBuf>,
     pub junit: Option<PathBuf>,
+    /// A refused optional option (LAUNCH-3) fails its cases instead of
+    /// skipping them.
+    pub require_limits: bool,
     /// Directory the user ran cargo from: relative paths are resolved here,
     /// since cargo runs test binaries inside the package directory.
     pub base_dir: PathBuf,
@@ -49,8 +52,11 @@ mftp/1 conformance suite options (all others go to the test harness):
   --step-timeout SECS      limit for one I/O step before TIMEOUT (default 5)
   --report-json PATH       write a JSON report
   --junit PATH             write a JUnit XML report
-Environment: MFTP_SERVER, MFTP_SERVER_CMD, MFTP_REPORT_JSON, MFTP_JUNIT
-work like the options above.";
+  --require-limits         a refused optional option (--idle-timeout,
+                           --max-connections, --max-upload-bytes, --read-only)
+                           fails the cases that need it instead of skipping
+Environment: MFTP_SERVER, MFTP_SERVER_CMD, MFTP_REPORT_JSON, MFTP_JUNIT,
+MFTP_REQUIRE_LIMITS work like the options above.";
 
 /// The suite's own options, each taking a value; everything else goes to
 /// the test harness.
@@ -62,6 +68,9 @@ pub const VALUE_OPTIONS: &[&str] = &[
     "--report-json",
     "--junit",
 ];
+
+/// The suite's own options that take no value.
+pub const FLAG_OPTIONS: &[&str] = &["--require-limits"];
 
 /// Splits `args` (without argv\[0\]) into the suite's options and the rest.
 ///
@@ -79,6 +88,7 @@ pub fn parse(args: Vec<String>) -> Result<(Options, Vec<String>), String> {
         step_timeout: Duration::from_secs(5),
         report_json: std::env::var_os("MFTP_REPORT_JSON").map(PathBuf::from),
         junit: std::env::var_os("MFTP_JUNIT").map(PathBuf::from),
+        require_limits: std::env::var_os("MFTP_REQUIRE_LIMITS").is_some(),
         base_dir,
     };
     if let Some(p) = std::env::var_os("MFTP_SERVER") {
@@ -94,6 +104,10 @@ pub fn parse(args: Vec<String>) -> Result<(Options, Vec<String>), String> {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
+        if FLAG_OPTIONS.contains(&arg.as_str()) {
+            opts.require_limits = true;
+            continue;
+        }
         if !VALUE_OPTIONS.contains(&flag.as_str()) {
             if flag == "--help" || flag == "-h" {
                 eprintln!("{USAGE}\n");

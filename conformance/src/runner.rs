@@ -95,7 +95,7 @@ fn after_checks(case: &Case, ctx: &mut Ctx) -> Result<(), Fail> {
     if case.snapshot {
         snapshot::check(case, &render(&ctx.log.events(), true))?;
     }
-    Ok(())
+    ctx.check_still_serving()
 }
 
 /// `s` with every line indented by four spaces.

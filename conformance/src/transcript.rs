@@ -15,7 +15,7 @@
 //! With more than one connection the second one's lines read `C2:`/`S2:`,
 //! and so on.
 
-use crate::model::is_dec;
+use crate::model::{is_dec, is_reserved};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -193,10 +193,39 @@ pub fn normalize_reply(raw: &[u8]) -> String {
 }
 
 /// Renders `events` in raw (`normalized = false`) or normalized form.
+///
+/// Normalized, a listing leaves out entries under reserved names (NAME-8:
+/// a server may list its own) and counts only the others in its `200 n`,
+/// and an entry's one allowed CR (FRAME-6) is dropped.
 #[must_use]
 pub fn render(events: &[Event], normalized: bool) -> String {
     let mut out = String::new();
+    // Per connection: where its last `200 <n>` line starts in `out`, and n.
+    let mut listing_at: std::collections::HashMap<usize, (usize, u64)> =
+        std::collections::HashMap::new();
     for e in events {
+        if normalized && let Event::Reply { conn, raw } = e {
+            let line = normalize_reply(raw);
+            if let Some(n) = line.strip_prefix("200 ").and_then(|n| n.parse().ok()) {
+                listing_at.insert(*conn, (out.len(), n));
+            }
+        }
+        if normalized && let Event::Entry { conn, raw } = e {
+            let body = strip_eol(raw);
+            let name = body.strip_suffix(b"/").unwrap_or(body);
+            if is_reserved(name) {
+                if let Some((at, n)) = listing_at.get_mut(conn) {
+                    let old = format!("200 {n}");
+                    *n = n.saturating_sub(1);
+                    let start = out[*at..].find(&old).map_or(*at, |i| *at + i);
+                    out.replace_range(start..start + old.len(), &format!("200 {n}"));
+                }
+                continue;
+            }
+            let entry = escape(body);
+            let _ = writeln!(out, "{} {}", tags(*conn).1, visible_end(entry));
+            continue;
+        }
         match e {
             Event::Sent { conn, bytes, how } => {
                 let (c, _) = tags(*conn);

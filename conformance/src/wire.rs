@@ -44,6 +44,9 @@ pub enum DataCut {
 pub enum Closing {
     /// It closed the connection with nothing more sent; logged.
     Closed,
+    /// It reset the connection (no orderly end of stream); logged as a
+    /// close.
+    Reset,
     /// It sent more bytes (see [`Conn::so_far`]).
     Sent,
     /// The connection is still open.
@@ -66,6 +69,8 @@ pub struct Conn {
 enum Got {
     Bytes,
     Eof,
+    /// The connection was reset: an end, but not an orderly one.
+    Reset,
     TimedOut,
 }
 
@@ -125,7 +130,7 @@ impl Conn {
                     return Got::TimedOut;
                 }
                 // A reset is the server closing (possibly with unread input).
-                Err(_) => return Got::Eof,
+                Err(_) => return Got::Reset,
             }
         }
     }
@@ -264,6 +269,49 @@ impl Conn {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
 
+    /// Aborts the connection with a TCP reset (`SO_LINGER` 0, then close),
+    /// as a crashed client or a middlebox would.
+    pub fn reset(self) {
+        self.log
+            .note(format!("the client resets connection {} (RST)", self.id));
+        let _ = rustix::net::sockopt::set_socket_linger(&self.stream, Some(Duration::ZERO));
+        drop(self.stream);
+    }
+
+    /// Shuts down the sending side only (a half-close, as `nc -N` does at
+    /// the end of its input); replies can still be read.
+    ///
+    /// # Errors
+    /// The socket refused the shutdown.
+    pub fn shutdown_write(&mut self) -> Result<(), Fail> {
+        self.log.note(format!(
+            "the client shuts down its sending side of connection {} (half-close)",
+            self.id
+        ));
+        self.stream
+            .shutdown(std::net::Shutdown::Write)
+            .map_err(|e| Fail::harness(format!("shutdown: {e}")))
+    }
+
+    /// Sends bytes the server may stop reading part-way (a line longer than
+    /// FRAME-4 allows): a write that fails or blocks for a step ends the
+    /// sending quietly. Returns how many bytes were written.
+    pub fn send_best_effort(&mut self, bytes: &[u8]) -> usize {
+        self.log.push(Event::SentData {
+            conn: self.id,
+            n: bytes.len(),
+        });
+        self.last = format!("<{} bytes without LF>", bytes.len());
+        let mut sent = 0;
+        for chunk in bytes.chunks(64 << 10) {
+            if self.stream.write_all(chunk).is_err() {
+                break;
+            }
+            sent += chunk.len();
+        }
+        sent
+    }
+
     /// Reads one reply line (LF included) within one step, logged as a
     /// reply.
     ///
@@ -297,6 +345,9 @@ impl Conn {
         let deadline = Instant::now() + self.step;
         loop {
             if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                if i >= MAX_LINE {
+                    return Err(Cut::Runaway(i + 1));
+                }
                 return Ok(self.buf.drain(..=i).collect());
             }
             if self.buf.len() > MAX_LINE {
@@ -304,7 +355,7 @@ impl Conn {
             }
             match self.fill(deadline) {
                 Got::Bytes => {}
-                Got::Eof => {
+                Got::Eof | Got::Reset => {
                     self.log_closed();
                     return Err(Cut::Closed);
                 }
@@ -390,6 +441,10 @@ impl Conn {
                 Got::Eof => {
                     self.log_closed();
                     return Closing::Closed;
+                }
+                Got::Reset => {
+                    self.log_closed();
+                    return Closing::Reset;
                 }
                 Got::TimedOut => return Closing::Open,
             }

@@ -3,7 +3,7 @@
 use super::{big, random};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
-use crate::expect::{Expect as _, download, download_as, names, size_is, upload};
+use crate::expect::{Expect as _, absent, count_is, download, download_as, names, size_is, upload};
 use crate::fail::{Fail, ensure};
 use std::time::Instant;
 
@@ -39,8 +39,23 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "CONC-2",
             "garbage and disconnects affect only their own connection",
-            &[("CONC-2", "63264c68790e"), ("SEC-4", "6f2e42731876")],
+            &[("CONC-2", "6204c60c5fc3"), ("SEC-4", "6f2e42731876")],
             garbage,
+        )
+        .no_snapshot()
+        .slow(),
+        Case::new(
+            "CONC-2",
+            "clients that reset mid-upload and mid-download affect nothing else",
+            &[("CONC-2", "6204c60c5fc3"), ("SEC-4", "6f2e42731876")],
+            resets,
+        )
+        .no_snapshot(),
+        Case::new(
+            "CONC-3",
+            "with 256 open files at most the server serves hundreds of commands and connections",
+            &[("CONC-3", "a40d9fc0847c")],
+            no_leaks,
         )
         .no_snapshot()
         .slow(),
@@ -175,4 +190,61 @@ fn garbage(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut late = ctx.conn()?;
     late.cmd("size a.txt")?;
     size_is(&mut late, 5, "CONC-2")
+}
+
+/// CONC-2 (1.1): clients that reset their connection mid-upload and
+/// mid-download affect nothing else; nothing of the upload remains.
+fn resets(ctx: &mut Ctx) -> Result<(), Fail> {
+    let data = big();
+    ctx.file("big.bin", data)?;
+    ctx.start()?;
+    let before = ctx.root_tree();
+    let mut up = ctx.conn()?;
+    up.cmd("upload 1048576 reset.bin")?;
+    count_is(&mut up, 150, 1 << 20, "CONC-2", "UPLOAD-3")?;
+    up.send_data(&random(100 << 10, 9))?;
+    up.reset();
+    let mut down = ctx.conn()?;
+    down.cmd("download big.bin")?;
+    count_is(&mut down, 150, data.len() as u64, "CONC-2", "DOWNLOAD-1")?;
+    let _ = down.read_upto(1 << 20);
+    down.reset();
+    let mut c = ctx.conn()?;
+    c.cmd("size a.txt")?;
+    size_is(&mut c, 5, "CONC-2")?;
+    c.hangup();
+    ctx.expect_root(&before, "SEC-4")
+}
+
+/// CONC-3 (1.1): started with 256 open files at most, the server serves
+/// hundreds of downloads, failed opens, aborted uploads and connections.
+fn no_leaks(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start_with_open_files_limit(256)?;
+    let mut c = ctx.conn()?;
+    for i in 0..300 {
+        download(&mut c, "a.txt", fixture::A_TXT, "CONC-3")
+            .map_err(|f| f.at(format!("download {} of 300", i + 1)))?;
+        absent(&mut c, "download nope.txt", "CONC-3")?;
+        absent(&mut c, "size nope/x", "CONC-3")?;
+        c.cmd("ls docs")?;
+        names(&mut c, &["readme.md"], "CONC-3", "ls docs")?;
+    }
+    for i in 0..150 {
+        let mut u = ctx
+            .conn()
+            .map_err(|f| f.at(format!("connection {} of 150", i + 1)))?;
+        u.cmd(&format!("upload 10 aborted{i}.bin"))?;
+        count_is(&mut u, 150, 10, "CONC-3", "UPLOAD-3")?;
+        u.send_data(b"12345")?;
+        u.hangup();
+    }
+    // 20 at once still fit.
+    let mut open = Vec::new();
+    for _ in 0..20 {
+        open.push(ctx.conn()?);
+    }
+    for o in &mut open {
+        download(o, "café/naïve.bin", &fixture::all_bytes(), "CONC-3")?;
+    }
+    c.expect_open("CONC-3")
 }

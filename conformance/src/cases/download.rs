@@ -3,7 +3,7 @@
 use super::{big, random};
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
-use crate::expect::{Expect as _, count_is, download, rejected, size_is};
+use crate::expect::{Expect as _, absent, count_is, download, rejected, size_is};
 use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {
@@ -42,11 +42,28 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "DOWNLOAD-4",
             "a file that shrinks during download is sent whole or the connection is closed",
-            &[("DOWNLOAD-4", "1346b6995fad")],
+            &[("DOWNLOAD-4", "fabf84059b6c")],
             shrinking,
         )
         .no_snapshot()
         .slow(),
+        Case::new(
+            "DOWNLOAD-4",
+            "a file that grows during download is sent as announced and nothing more",
+            &[
+                ("DOWNLOAD-4", "fabf84059b6c"),
+                ("DOWNLOAD-1", "c26fba13c235"),
+            ],
+            grows_during_download,
+        )
+        .no_snapshot(),
+        Case::new(
+            "DOWNLOAD-4",
+            "a file removed during download is sent whole or the connection is closed",
+            &[("DOWNLOAD-4", "fabf84059b6c"), ("RM-1", "7e6bcb633424")],
+            removed_during_download,
+        )
+        .no_snapshot(),
     ]
 }
 
@@ -185,5 +202,79 @@ fn shrinking(ctx: &mut Ctx) -> Result<(), Fail> {
         "DOWNLOAD-4",
         "bytes sent before the close are the file's bytes",
         format!("{nonzero_differ} of {got} bytes differ from the file"),
+    )
+}
+
+/// DOWNLOAD-4 (1.1): a file that grows during a download is sent as
+/// announced, and nothing more.
+fn grows_during_download(ctx: &mut Ctx) -> Result<(), Fail> {
+    let data = big();
+    ctx.file("grow.bin", data)?;
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("download grow.bin")?;
+    count_is(&mut c, 150, data.len() as u64, "DOWNLOAD-1", "DOWNLOAD-1")?;
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(ctx.path("grow.bin"))
+            .map_err(|e| Fail::harness(format!("append: {e}")))?;
+        f.write_all(&[0xAB; 1 << 20])
+            .map_err(|e| Fail::harness(format!("append: {e}")))?;
+    }
+    ctx.log
+        .note("the suite appends 1 MiB to grow.bin during the download");
+    c.expect_data(data, "DOWNLOAD-4")?;
+    c.cmd("connme")?;
+    c.expect_greeting("DOWNLOAD-4")
+        .map(|_| ())
+        .map_err(|f| Fail {
+            clause: "DOWNLOAD-4",
+            expected: format!(
+                "nothing after the {} announced bytes: the next reply is the greeting",
+                data.len()
+            ),
+            ..f
+        })
+}
+
+/// DOWNLOAD-4 with RM-1: a file removed during its download is sent whole
+/// (as it was) or the connection is closed; the name is gone at once.
+fn removed_during_download(ctx: &mut Ctx) -> Result<(), Fail> {
+    let data = big();
+    ctx.file("gone.bin", data)?;
+    ctx.start()?;
+    let mut a = ctx.conn()?;
+    let mut b = ctx.conn()?;
+    a.cmd("download gone.bin")?;
+    count_is(&mut a, 150, data.len() as u64, "DOWNLOAD-1", "DOWNLOAD-1")?;
+    b.cmd("rm gone.bin")?;
+    b.expect(250, "RM-1")?;
+    absent(&mut b, "size gone.bin", "RM-1")?;
+    let (got, closed) = a.read_upto(data.len());
+    if got.len() == data.len() {
+        ensure(
+            got == data,
+            "DOWNLOAD-4",
+            "the file's bytes as they were",
+            "other bytes",
+        )?;
+        return a.expect_open("DOWNLOAD-2");
+    }
+    ensure(
+        closed,
+        "DOWNLOAD-4",
+        format!(
+            "all {} announced bytes, or the connection closed",
+            data.len()
+        ),
+        format!("{} bytes, then nothing with the connection open", got.len()),
+    )?;
+    ensure(
+        got[..] == data[..got.len()],
+        "DOWNLOAD-4",
+        "bytes sent before the close are the file's bytes",
+        "other bytes",
     )
 }

@@ -5,7 +5,6 @@ use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
 use crate::expect::{Expect as _, count_is, size_is, steps, stored, upload};
 use crate::fail::Fail;
-use crate::spec::Level;
 use crate::transcript::Event;
 use std::time::Duration;
 
@@ -26,13 +25,13 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "FRAME-4",
             "a line of exactly 4096 bytes is processed normally",
-            &[("FRAME-4", "d8f86693d09b")],
+            &[("FRAME-4", "bd18de416b47")],
             line_4096,
         ),
         Case::new(
             "FRAME-4",
             "4096 bytes without LF get 500 and the connection is closed",
-            &[("FRAME-4", "d8f86693d09b")],
+            &[("FRAME-4", "bd18de416b47")],
             line_too_long,
         ),
         Case::new(
@@ -44,17 +43,40 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "FRAME-6",
             "every reply line is a code, SP and text without control bytes, ended by LF",
-            &[("FRAME-6", "9ad5e8be08fa")],
+            &[("FRAME-6", "7bb5723bc704")],
             reply_syntax,
         ),
         Case::new(
-            "FRAME-6",
-            "reply lines are not sent with CR before LF",
-            &[("FRAME-6", "9ad5e8be08fa")],
+            "FRAME-8",
+            "reply and listing entry lines are not sent with CR before LF",
+            &[("FRAME-8", "cdd5ea7d2eeb")],
             no_cr,
         )
-        .with_level(Level::Should)
         .no_snapshot(),
+        Case::new(
+            "FRAME-7",
+            "replies to 4096-byte command lines stay within 8192 bytes",
+            &[
+                ("FRAME-7", "b9a69fd47b26"),
+                ("NAME-2", "162006ad2982"),
+                ("CMD-2", "c11e3aacb36c"),
+            ],
+            replies_to_long_lines,
+        )
+        .no_snapshot(),
+        Case::new(
+            "FRAME-9",
+            "after the 500 to a too-long line the connection ends in order, not with a reset",
+            &[("FRAME-9", "426200972ff5"), ("FRAME-4", "bd18de416b47")],
+            lingering_close,
+        )
+        .no_snapshot(),
+        Case::new(
+            "FRAME-10",
+            "commands sent before a half-close are answered, then the server closes",
+            &[("FRAME-10", "e9bed41516c2")],
+            half_close,
+        ),
     ]
 }
 
@@ -185,15 +207,56 @@ fn reply_syntax(ctx: &mut Ctx) -> Result<(), Fail> {
 fn no_cr(ctx: &mut Ctx) -> Result<(), Fail> {
     reply_syntax(ctx)?;
     for e in ctx.log.events() {
-        if let Event::Reply { raw, .. } = e
+        if let Event::Reply { raw, .. } | Event::Entry { raw, .. } = e
             && raw.ends_with(b"\r\n")
         {
             return Err(Fail::mismatch(
-                "FRAME-6",
-                "reply lines ended by LF alone (a CR is accepted but SHOULD NOT be sent)",
+                "FRAME-8",
+                "reply and entry lines ended by LF alone (a CR is accepted but SHOULD NOT be sent)",
                 format!("{:?}", String::from_utf8_lossy(&raw)),
             ));
         }
     }
     Ok(())
+}
+
+/// FRAME-7: reply lines stay within 8192 bytes, even for the longest
+/// command lines (a server may echo the name in its text).
+fn replies_to_long_lines(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    // 4096-byte lines: `size ` + 4090 bytes of name + LF.
+    let two_byte = "\u{E9}".repeat(2045);
+    c.cmd(&format!("size {two_byte}"))?;
+    c.expect(553, "NAME-2")?;
+    let ascii = "a/".repeat(2045);
+    c.cmd(&format!("size {}", &ascii[..4090]))?;
+    c.expect(553, "NAME-2")?;
+    c.cmd(&format!("xyzzy {}", "\u{E9}".repeat(2044)))?;
+    c.expect(500, "CMD-2")?;
+    c.expect_open("CMD-6")
+}
+
+/// FRAME-9 (SHOULD): after the closing `500` of a too-long line, with more
+/// input unread, the connection ends in order (FIN), not with a reset.
+fn lingering_close(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    // The server stops reading the line at 4096 bytes; the rest stays
+    // unread unless it drains its input before closing.
+    c.send_best_effort(&vec![b'x'; 4096 + (256 << 10)]);
+    c.expect(500, "FRAME-4")?;
+    c.expect_orderly_close("FRAME-9")
+}
+
+/// FRAME-10 (1.1): commands sent before a half-close are still answered.
+fn half_close(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.send(b"size a.txt\nls docs\nsize zero.bin\n")?;
+    c.shutdown_write()?;
+    size_is(&mut c, 5, "FRAME-10")?;
+    c.expect_listing(&["readme.md"], "FRAME-10")?;
+    size_is(&mut c, 0, "FRAME-10")?;
+    c.expect_closed("FRAME-10")
 }

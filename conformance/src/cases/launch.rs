@@ -45,7 +45,7 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "LAUNCH-3",
             "each optional option is honoured or refused with a non-zero exit",
-            &[("LAUNCH-3", "5af0e5013a76")],
+            &[("LAUNCH-3", "15ab0339f170")],
             options_honoured_or_refused,
         )
         .no_snapshot(),

@@ -1,10 +1,11 @@
 //! Operator limits (section 13), set through the launch contract
 //! (LAUNCH-3); cases are skipped when the server refuses the option.
 
+use super::big;
 use super::random;
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture, wait_for};
-use crate::expect::{Expect as _, names, rejected, size_is, upload};
+use crate::expect::{Expect as _, count_is, download, names, rejected, size_is, upload};
 use crate::fail::{Fail, ensure};
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "LIMIT-1",
             "an idle connection gets 421 and is closed; activity keeps one open",
-            &[("LIMIT-1", "a5751277740e"), ("LAUNCH-3", "5af0e5013a76")],
+            &[("LIMIT-1", "0f410a4d35ab"), ("LAUNCH-3", "15ab0339f170")],
             idle,
         )
         .no_snapshot()
@@ -23,9 +24,9 @@ pub fn cases() -> Vec<Case> {
             "an upload ended by the idle timeout leaves nothing behind",
             &[
                 ("LIMIT-2", "76331eb86acc"),
-                ("LIMIT-1", "a5751277740e"),
+                ("LIMIT-1", "0f410a4d35ab"),
                 ("SEC-4", "6f2e42731876"),
-                ("LAUNCH-3", "5af0e5013a76"),
+                ("LAUNCH-3", "15ab0339f170"),
             ],
             idle_upload,
         )
@@ -34,7 +35,7 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "LIMIT-3",
             "a client over the connection limit gets 421; a freed slot serves again",
-            &[("LIMIT-3", "90e38f945044"), ("LAUNCH-3", "5af0e5013a76")],
+            &[("LIMIT-3", "47d270ca8ddb"), ("LAUNCH-3", "15ab0339f170")],
             max_connections,
         )
         .no_snapshot(),
@@ -44,25 +45,53 @@ pub fn cases() -> Vec<Case> {
             &[
                 ("LIMIT-4", "d912625e4126"),
                 ("UPLOAD-2", "24890dc8f7d6"),
-                ("LAUNCH-3", "5af0e5013a76"),
+                ("LAUNCH-3", "15ab0339f170"),
             ],
             max_upload,
         ),
+        Case::new(
+            "LIMIT-1",
+            "a download longer than the idle timeout does not use the timer up",
+            &[("LIMIT-1", "0f410a4d35ab"), ("LAUNCH-3", "15ab0339f170")],
+            idle_after_long_download,
+        )
+        .no_snapshot()
+        .slow(),
+        Case::new(
+            "LIMIT-5",
+            "started read-only, upload and rm get 556 and nothing changes",
+            &[("LIMIT-5", "96067678feed"), ("LAUNCH-3", "15ab0339f170")],
+            read_only,
+        )
+        .no_snapshot(),
     ]
 }
+
+/// LIMIT-1's latest `421` for a 1 s timeout (2 s later), plus 0.5 s for
+/// the suite's own scheduling.
+const LATEST_421: Duration = Duration::from_millis(3500);
 
 fn idle(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start_with(&["--idle-timeout", "1"])?;
     let t0 = Instant::now();
     let mut quiet = ctx.conn()?;
+    let quiet_from = Instant::now();
     let mut busy = ctx.conn()?;
     for _ in 0..6 {
         std::thread::sleep(Duration::from_millis(300));
         busy.cmd("connme")?;
         busy.expect_greeting("LIMIT-1")?;
     }
+    let busy_from = Instant::now();
     quiet.expect(421, "LIMIT-1")?;
+    let quiet_for = quiet_from.elapsed();
     quiet.expect_closed("LIMIT-1")?;
+    ensure(
+        quiet_for <= LATEST_421,
+        "LIMIT-1",
+        "421 no later than 2 s after the 1 s idle timeout",
+        format!("421 after {} ms of silence", quiet_for.as_millis()),
+    )?;
     let busy_age = t0.elapsed();
     ctx.log.note(format!(
         "the busy client was still served after {} ms",
@@ -71,7 +100,14 @@ fn idle(ctx: &mut Ctx) -> Result<(), Fail> {
     let idle_from = Instant::now();
     busy.expect(421, "LIMIT-1")?;
     let idle_for = idle_from.elapsed();
+    let silent_for = busy_from.elapsed();
     busy.expect_closed("LIMIT-1")?;
+    ensure(
+        silent_for <= LATEST_421,
+        "LIMIT-1",
+        "421 no later than 2 s after the 1 s idle timeout",
+        format!("421 after {} ms of silence", silent_for.as_millis()),
+    )?;
     ensure(
         idle_for >= Duration::from_millis(700),
         "LIMIT-1",
@@ -115,6 +151,9 @@ fn max_connections(ctx: &mut Ctx) -> Result<(), Fail> {
     a.cmd("byebye")?;
     a.expect(221, "BYEBYE-1")?;
     a.expect_closed("BYEBYE-1")?;
+    // Close our side too, as a real client does: a server may count a
+    // half-closed socket as a connection until the peer has closed.
+    a.hangup();
     // The server may take a moment to notice; retry for up to 2 s.
     let mut served = None;
     let mut last = String::new();
@@ -168,4 +207,41 @@ fn max_upload(ctx: &mut Ctx) -> Result<(), Fail> {
     upload(&mut c, "exact.bin", &random(1000, 2), "LIMIT-4")?;
     c.cmd("size exact.bin")?;
     size_is(&mut c, 1000, "LIMIT-4")
+}
+
+/// LIMIT-1 (1.1): the idle timer starts when the server begins to wait, so
+/// a download longer than the timeout does not use it up.
+fn idle_after_long_download(ctx: &mut Ctx) -> Result<(), Fail> {
+    let data = big();
+    ctx.file("big.bin", data)?;
+    ctx.start_with(&["--idle-timeout", "1"])?;
+    let mut c = ctx.conn()?;
+    c.cmd("download big.bin")?;
+    count_is(&mut c, 150, data.len() as u64, "LIMIT-1", "DOWNLOAD-1")?;
+    // About 2 s of reading: longer than the timeout, never a full second
+    // without reading.
+    let t0 = std::time::Instant::now();
+    c.expect_data_paced(data, 1 << 20, Duration::from_millis(30), "LIMIT-1")?;
+    ctx.log.note(format!(
+        "the download took {} ms (idle timeout 1 s)",
+        t0.elapsed().as_millis()
+    ));
+    c.cmd("size a.txt")?;
+    size_is(&mut c, 5, "LIMIT-1")
+}
+
+/// LIMIT-5 (1.1): `--read-only` refuses upload and rm with 556.
+fn read_only(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start_with(&["--read-only"])?;
+    let before = ctx.root_tree();
+    let mut c = ctx.conn()?;
+    rejected(&mut c, "upload 5 new.txt", 556, "LIMIT-5", "UPLOAD-2")?;
+    rejected(&mut c, "upload 5 a.txt/../x", 553, "UPLOAD-2", "UPLOAD-2")?;
+    rejected(&mut c, "rm a.txt", 556, "LIMIT-5", "CMD-6")?;
+    c.cmd("size a.txt")?;
+    size_is(&mut c, 5, "LIMIT-5")?;
+    download(&mut c, "a.txt", fixture::A_TXT, "LIMIT-5")?;
+    c.cmd("ls")?;
+    c.expect_listing(fixture::ROOT_LISTING, "LIMIT-5")?;
+    ctx.expect_root(&before, "LIMIT-5")
 }

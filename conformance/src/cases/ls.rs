@@ -35,11 +35,17 @@ pub fn cases() -> Vec<Case> {
             "LS-5",
             "unnameable entries, escaping links and special files are left out",
             &[
-                ("LS-5", "7188a784c8d1"),
-                ("SEC-2", "b43225f8ef7a"),
-                ("SEC-3", "5773667f06df"),
+                ("LS-5", "ee5e6dc879d5"),
+                ("SEC-2", "8ab36a486f54"),
+                ("SEC-3", "4ce944015c3c"),
             ],
             left_out,
+        ),
+        Case::new(
+            "LS-3",
+            "characters beyond U+FFFF sort by bytes, not UTF-16 code units",
+            &[("LS-3", "5a98e011c565")],
+            byte_order_beyond_the_bmp,
         ),
     ]
 }
@@ -154,4 +160,32 @@ fn left_out(ctx: &mut Ctx) -> Result<(), Fail> {
     c.cmd("ls odd")?;
     c.expect_listing(&["in.txt", "indir/", "ok.txt", "okdir/"], "LS-5")?;
     c.expect_open("LS-5")
+}
+
+/// LS-3: byte order, which UTF-16 code-unit order (Java, JavaScript, C#)
+/// gets wrong for characters beyond U+FFFF.
+fn byte_order_beyond_the_bmp(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.mkdir("u")?;
+    for n in [
+        "\u{1F600}.txt",
+        "\u{FF21}.txt",
+        "z.txt",
+        "\u{E000}.txt",
+        "\u{E9}.txt",
+    ] {
+        ctx.file(&format!("u/{n}"), b"")?;
+    }
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("ls u")?;
+    c.expect_listing(
+        &[
+            "z.txt",
+            "\u{E9}.txt",
+            "\u{E000}.txt",
+            "\u{FF21}.txt",
+            "\u{1F600}.txt",
+        ],
+        "LS-3",
+    )
 }

@@ -4,7 +4,7 @@ use super::line;
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
 use crate::expect::{Expect as _, absent, download, every_command, size_is, stored, upload};
-use crate::fail::Fail;
+use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {
     vec![
@@ -17,13 +17,13 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "NAME-2",
             "names over 1024 bytes get 553 and a 1024-byte name works",
-            &[("NAME-2", "53cf06ca604c"), ("NAME-7", "48a76ee8ce33")],
+            &[("NAME-2", "162006ad2982"), ("NAME-7", "02930a007a63")],
             long_names,
         ),
         Case::new(
             "NAME-3",
             "absolute names, empty components and 256-byte components get 553",
-            &[("NAME-3", "6dea590696ae")],
+            &[("NAME-3", "04f624b29369")],
             empty_components,
         ),
         Case::new(
@@ -47,8 +47,34 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "NAME-7",
             "names are case-sensitive and spaces and UTF-8 work everywhere",
-            &[("NAME-7", "48a76ee8ce33")],
+            &[("NAME-7", "02930a007a63")],
             usable_names,
+        ),
+        Case::new(
+            "NAME-3",
+            "name limits count UTF-8 bytes, not characters",
+            &[("NAME-3", "04f624b29369"), ("NAME-2", "162006ad2982")],
+            limits_count_bytes,
+        )
+        .no_snapshot(),
+        Case::new(
+            "NAME-7",
+            "NFC and NFD spellings are different names",
+            &[("NAME-7", "02930a007a63"), ("UPLOAD-5", "b266f0e193c3")],
+            no_normalization,
+        ),
+        Case::new(
+            "NAME-8",
+            "reserved `.mftp` names get 553 or are ordinary names",
+            &[("NAME-8", "a06c439a5671")],
+            reserved_names,
+        )
+        .no_snapshot(),
+        Case::new(
+            "NAME-9",
+            "a path through a file or a missing directory gets 550",
+            &[("NAME-9", "ed83cd327b00"), ("UPLOAD-2", "24890dc8f7d6")],
+            through_a_file,
         ),
     ]
 }
@@ -225,4 +251,93 @@ fn usable_names(ctx: &mut Ctx) -> Result<(), Fail> {
     }
     c.cmd("ls")?;
     c.expect_listing(fixture::ROOT_LISTING, "NAME-7")
+}
+
+/// NAME-2 and NAME-3 count bytes of UTF-8, not characters.
+fn limits_count_bytes(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    // 256 bytes in 128 characters: one byte too long.
+    let long_component = "\u{E9}".repeat(128);
+    every_command(&mut c, long_component.as_bytes(), 553, "NAME-3")?;
+    let ok = euro_component();
+    upload(&mut c, &ok, b"255", "NAME-3")?;
+    c.cmd(&format!("size {ok}"))?;
+    size_is(&mut c, 3, "NAME-3")?;
+    // 1025 bytes in 345 characters.
+    let too_long = format!("{ok}/{ok}/{ok}/{ok}/a");
+    every_command(&mut c, too_long.as_bytes(), 553, "NAME-2")?;
+    // 1024 bytes: a legal name of directories that do not exist.
+    let last = format!("{}ab", "\u{20AC}".repeat(84));
+    let limit = format!("{ok}/{ok}/{ok}/{last}/a");
+    absent(&mut c, &format!("size {limit}"), "NAME-2")
+}
+
+/// NAME-7 (1.1): no Unicode normalization; NFC and NFD are two names.
+fn no_normalization(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.file("\u{E9}.txt", b"nfc")?;
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    absent(&mut c, "size e\u{301}.txt", "NAME-7")?;
+    absent(&mut c, "download cafe\u{301}/na\u{EF}ve.bin", "NAME-7")?;
+    absent(&mut c, "ls cafe\u{301}", "NAME-7")?;
+    upload(&mut c, "e\u{301}.txt", b"nfd", "NAME-7")?;
+    stored(ctx, "e\u{301}.txt", b"nfd", "NAME-7")?;
+    ensure(
+        ctx.read("\u{E9}.txt").as_deref() == Some(&b"nfc"[..]),
+        "NAME-7",
+        "the NFC file `\u{E9}.txt` unchanged",
+        "it changed",
+    )?;
+    download(&mut c, "\u{E9}.txt", b"nfc", "NAME-7")?;
+    download(&mut c, "e\u{301}.txt", b"nfd", "NAME-7")
+}
+
+/// NAME-8 (1.1): a reserved name is refused (553) or ordinary (here
+/// absent: 550).
+fn reserved_names(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for l in [
+        "size .mftp-suite-none",
+        "download .mftp-suite-none",
+        "ls .mftp-suite-none",
+        "rm .mftp-suite-none",
+        "size .mftp",
+    ] {
+        c.cmd(l)?;
+        c.expect_one_of(&[(553, "NAME-8"), (550, "NAME-8")])?;
+    }
+    c.expect_open("CMD-6")
+}
+
+/// NAME-9 (1.1): a path through a file or a missing directory names
+/// nothing (550); an upload whose parent is a file is 551 (UPLOAD-2).
+fn through_a_file(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for l in [
+        "size a.txt/x",
+        "download a.txt/x",
+        "rm a.txt/x",
+        "ls a.txt/x",
+        "size docs/readme.md/x/y",
+        "upload 3 a.txt/d/x",
+        "size nope/x",
+        "download nope/x",
+        "ls nope/x",
+    ] {
+        c.cmd(l)?;
+        c.expect(550, "NAME-9")?;
+    }
+    c.cmd("upload 3 a.txt/x")?;
+    c.expect(551, "UPLOAD-2")?;
+    c.expect_open("CMD-6")?;
+    c.cmd("size a.txt")?;
+    size_is(&mut c, 5, "NAME-9")
+}
+
+/// 255 bytes in 85 characters: a legal component.
+fn euro_component() -> String {
+    "\u{20AC}".repeat(85)
 }

@@ -20,7 +20,7 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "PIPE-2",
             "bytes after upload data or a rejected upload are command lines",
-            &[("PIPE-2", "064e9936195e"), ("UPLOAD-3", "d428cead3777")],
+            &[("PIPE-2", "064e9936195e"), ("UPLOAD-3", "305613a77ba8")],
             after_upload,
         ),
     ]

@@ -22,8 +22,14 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "RM-3",
             "rm of a link to a file in the root removes the link, not the file",
-            &[("RM-3", "c5e7b7669976"), ("SEC-2", "b43225f8ef7a")],
+            &[("RM-3", "c5e7b7669976"), ("SEC-2", "8ab36a486f54")],
             link,
+        ),
+        Case::new(
+            "RM-4",
+            "rm of a link to a directory gets 551 and changes nothing",
+            &[("RM-4", "a25fc870a5d6")],
+            rm_link_to_directory,
         ),
     ]
 }
@@ -100,4 +106,17 @@ fn link(ctx: &mut Ctx) -> Result<(), Fail> {
     size_is(&mut c, 5, "RM-3")?;
     c.cmd("ls docs")?;
     c.expect_listing(&["readme.md"], "RM-3")
+}
+
+/// RM-4 (1.1): `rm` of a link to a directory is 551; nothing changes.
+fn rm_link_to_directory(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.symlink("dl", "docs")?;
+    ctx.start()?;
+    let before = ctx.root_tree();
+    let mut c = ctx.conn()?;
+    c.cmd("rm dl")?;
+    c.expect(551, "RM-4")?;
+    c.cmd("ls dl")?;
+    c.expect_listing(&["readme.md"], "RM-4")?;
+    ctx.expect_root(&before, "RM-4")
 }

@@ -3,7 +3,7 @@
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
 use crate::expect::{Expect as _, absent, count_is, download, size_is, steps, stored, upload};
-use crate::fail::Fail;
+use crate::fail::{Fail, ensure};
 
 pub fn cases() -> Vec<Case> {
     vec![
@@ -22,7 +22,7 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "CMD-4",
             "connme and byebye with an argument get 501 and nothing else",
-            &[("CMD-4", "4e6ffb7dbacc"), ("CMD-3", "7f744335bbd3")],
+            &[("CMD-4", "fda81cf4bead"), ("CMD-3", "7f744335bbd3")],
             no_argument_verbs,
         ),
         Case::new(
@@ -34,7 +34,7 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "CMD-1",
             "verbs are matched case-insensitively",
-            &[("CMD-1", "a6673e6ac481")],
+            &[("CMD-1", "8d513d986893")],
             case_insensitive,
         ),
         Case::new(
@@ -58,9 +58,34 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "CMD-6",
             "after every error reply the next command is served",
-            &[("CMD-6", "98c4e934064e")],
+            &[("CMD-6", "ae5673c5bfbc")],
             stays_open,
         ),
+        Case::new(
+            "FRAME-1",
+            "input sent before the greeting is answered after it",
+            &[("FRAME-1", "8719bce715f0")],
+            input_before_the_greeting,
+        ),
+        Case::new(
+            "CMD-1",
+            "only ASCII letters are folded: `ſize` and `lſ` get 500",
+            &[("CMD-1", "8d513d986893"), ("CMD-2", "c11e3aacb36c")],
+            ascii_folding_only,
+        ),
+        Case::new(
+            "CMD-2",
+            "TAB does not separate the verb from the argument",
+            &[("CMD-2", "c11e3aacb36c"), ("CMD-6", "ae5673c5bfbc")],
+            tab_is_not_a_separator,
+        ),
+        Case::new(
+            "CMD-7",
+            "permission errors get 550 or 451 and the connection stays open",
+            &[("CMD-7", "6a6c0313bd96"), ("CMD-6", "ae5673c5bfbc")],
+            permission_errors,
+        )
+        .no_snapshot(),
     ]
 }
 
@@ -229,4 +254,90 @@ fn stays_open(ctx: &mut Ctx) -> Result<(), Fail> {
     size_is(&mut c, 5, "CMD-6")?;
     c.cmd("ls docs")?;
     c.expect_listing(&["readme.md"], "CMD-6")
+}
+
+/// FRAME-1: input sent before the greeting is kept and answered after it.
+fn input_before_the_greeting(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.connect()?;
+    c.send(b"size a.txt\n")?;
+    c.expect_greeting("FRAME-1")?;
+    size_is(&mut c, 5, "FRAME-1")
+}
+
+/// CMD-1 (1.1): only ASCII letters fold; Unicode case mapping would turn
+/// `ſize` (U+017F) into `SIZE` and `lſ` into `LS`.
+fn ascii_folding_only(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    steps(
+        &mut c,
+        &[
+            ("\u{17F}ize a.txt", 500, "CMD-1"),
+            ("l\u{17F}", 500, "CMD-1"),
+            ("\u{17F}IZE a.txt", 500, "CMD-1"),
+            ("size a.txt", 213, "SIZE-1"),
+        ],
+    )
+}
+
+/// CMD-2 and section 3: only SP separates; TAB is an ordinary byte, so
+/// `size<TAB>a.txt` is one unknown verb.
+fn tab_is_not_a_separator(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    steps(
+        &mut c,
+        &[
+            ("size\ta.txt", 500, "CMD-2"),
+            ("ls\tdocs", 500, "CMD-2"),
+            ("rm\ta.txt", 500, "CMD-2"),
+            ("connme", 220, "CMD-6"),
+        ],
+    )?;
+    c.cmd("size a.txt")?;
+    size_is(&mut c, 5, "CMD-2")
+}
+
+/// CMD-7 (1.1): permission errors are 550 or 451 and the connection stays
+/// open. Root reads everything, so this runs only as another user.
+fn permission_errors(ctx: &mut Ctx) -> Result<(), Fail> {
+    if Ctx::running_as_root() {
+        return Err(Fail::skip(
+            "the suite runs as root, which ignores file permissions: CMD-7 cannot be provoked",
+        ));
+    }
+    ctx.file("locked.txt", b"locked")?;
+    ctx.mkdir("locked")?;
+    ctx.file("locked/inner.txt", b"inner")?;
+    ctx.mkdir("ro")?;
+    ctx.file("ro/keep.txt", b"keep")?;
+    ctx.chmod("locked.txt", 0o000)?;
+    ctx.chmod("locked", 0o000)?;
+    ctx.chmod("ro", 0o555)?;
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for l in [
+        "download locked.txt",
+        "ls locked",
+        "size locked/inner.txt",
+        "download locked/inner.txt",
+        "rm ro/keep.txt",
+    ] {
+        c.cmd(l)?;
+        c.expect_one_of(&[(550, "CMD-7"), (451, "CMD-7")])?;
+        c.expect_open("CMD-7")?;
+    }
+    c.cmd("upload 3 ro/new.txt")?;
+    let r = c.expect_one_of(&[(150, "CMD-7"), (550, "CMD-7"), (451, "CMD-7")])?;
+    if r.code == 150 {
+        c.send_data(b"new")?;
+        c.expect(451, "CMD-7")?;
+    }
+    c.expect_open("CMD-7")?;
+    let ok = ctx.read("ro/keep.txt").as_deref() == Some(&b"keep"[..]);
+    ctx.chmod("locked.txt", 0o644)?;
+    ctx.chmod("locked", 0o755)?;
+    ctx.chmod("ro", 0o755)?;
+    ensure(ok, "CMD-7", "ro/keep.txt still there", "it was removed")
 }

@@ -2,8 +2,8 @@
 
 use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
-use crate::expect::Expect as _;
-use crate::fail::Fail;
+use crate::expect::{Expect as _, count_is, size_is};
+use crate::fail::{Fail, ensure};
 use crate::model::megabytes;
 
 pub fn cases() -> Vec<Case> {
@@ -33,6 +33,20 @@ pub fn cases() -> Vec<Case> {
             &[("SIZE-3", "b4b2b7563df7")],
             errors,
         ),
+        Case::new(
+            "SIZE-1",
+            "sizes past 2 GiB and 4 GiB are exact in size and download",
+            &[("SIZE-1", "368c75a99bdf"), ("DOWNLOAD-1", "c26fba13c235")],
+            beyond_32_bits,
+        )
+        .no_snapshot(),
+        Case::new(
+            "SIZE-2",
+            "megabytes are exact above 2^53 bytes where floating point is not",
+            &[("SIZE-2", "340bed96425e")],
+            megabytes_beyond_doubles,
+        )
+        .no_snapshot(),
     ]
 }
 
@@ -128,4 +142,57 @@ fn errors(ctx: &mut Ctx) -> Result<(), Fail> {
         c.expect(code, "SIZE-3")?;
     }
     c.expect_open("SIZE-3")
+}
+
+/// SIZE-1 and DOWNLOAD-1 past 32 bits: sparse files of 2^31 + 5 and
+/// 2^32 + 5 bytes (no disk space used).
+fn beyond_32_bits(ctx: &mut Ctx) -> Result<(), Fail> {
+    for (name, len) in [("2g.bin", (1u64 << 31) + 5), ("4g.bin", (1u64 << 32) + 5)] {
+        ctx.sparse(name, len)?;
+    }
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    c.cmd("size 2g.bin")?;
+    size_is(&mut c, (1 << 31) + 5, "SIZE-1")?;
+    c.cmd("size 4g.bin")?;
+    size_is(&mut c, (1 << 32) + 5, "SIZE-1")?;
+    c.cmd("download 4g.bin")?;
+    count_is(&mut c, 150, (1 << 32) + 5, "DOWNLOAD-1", "DOWNLOAD-1")?;
+    let (head, _) = c.read_upto(1 << 20);
+    ensure(
+        head.len() == 1 << 20 && head.iter().all(|&b| b == 0),
+        "DOWNLOAD-1",
+        "the first MiB of the sparse file: zeros",
+        format!(
+            "{} bytes, {} of them not zero",
+            head.len(),
+            head.iter().filter(|&&b| b != 0).count()
+        ),
+    )?;
+    c.hangup();
+    Ok(())
+}
+
+/// SIZE-2 above 2^53 bytes, where floating point loses the hundredths:
+/// sparse files on tmpfs, which allows files up to 2^63 - 1 bytes.
+fn megabytes_beyond_doubles(ctx: &mut Ctx) -> Result<(), Fail> {
+    // Each breaks a different float formula ("%.2f" of bytes/2^20,
+    // floor(x*100 + 0.5)/100, round(x, 2)); the integer one gets all.
+    let sizes = [
+        18_014_398_509_350_911u64,
+        9_007_199_254_872_063,
+        1_152_921_504_606_852_219,
+        1_152_921_504_606_715_903,
+    ];
+    ctx.move_to_tmpfs()?;
+    for (i, n) in sizes.iter().enumerate() {
+        ctx.sparse(&format!("huge{i}.bin"), *n)?;
+    }
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for (i, n) in sizes.iter().enumerate() {
+        c.cmd(&format!("size huge{i}.bin"))?;
+        size_is(&mut c, *n, "SIZE-2")?;
+    }
+    Ok(())
 }

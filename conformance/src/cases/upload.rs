@@ -5,7 +5,7 @@ use crate::case::Case;
 use crate::ctx::{Ctx, fixture};
 use crate::disk::tree_diff;
 use crate::expect::Reply;
-use crate::expect::{Expect as _, absent, count_is, download, rejected, size_is, upload};
+use crate::expect::{Expect as _, absent, count_is, download, rejected, size_is, stored, upload};
 use crate::fail::{Fail, ensure};
 use std::sync::Barrier;
 
@@ -14,13 +14,13 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "UPLOAD-1",
             "a malformed size or a missing name gets 501 and no data is read",
-            &[("UPLOAD-1", "9a6dbabf4977"), ("PIPE-2", "064e9936195e")],
+            &[("UPLOAD-1", "a6b5a5ca8c28"), ("PIPE-2", "064e9936195e")],
             malformed,
         ),
         Case::new(
             "UPLOAD-1",
             "size fields with leading zeros and 20 digits are accepted",
-            &[("UPLOAD-1", "9a6dbabf4977"), ("UPLOAD-3", "d428cead3777")],
+            &[("UPLOAD-1", "a6b5a5ca8c28"), ("UPLOAD-3", "305613a77ba8")],
             leading_zeros,
         ),
         Case::new(
@@ -39,25 +39,25 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "UPLOAD-3",
             "upload of 0, 1, 4095, 4096, 4097 bytes gets 150 then 226 and stores the bytes",
-            &[("UPLOAD-3", "d428cead3777"), ("UPLOAD-4", "0d76325014a1")],
+            &[("UPLOAD-3", "305613a77ba8"), ("UPLOAD-4", "5b3d2fc25df5")],
             basic,
         ),
         Case::new(
             "UPLOAD-4",
             "after 226 the file is complete and visible to every connection",
-            &[("UPLOAD-4", "0d76325014a1"), ("UPLOAD-6", "da4c2e13d254")],
+            &[("UPLOAD-4", "5b3d2fc25df5"), ("UPLOAD-6", "0934af2ded3d")],
             visible,
         ),
         Case::new(
             "UPLOAD-4",
             "1 MiB + 1 of random bytes is stored intact",
-            &[("UPLOAD-4", "0d76325014a1"), ("DOWNLOAD-1", "c26fba13c235")],
+            &[("UPLOAD-4", "5b3d2fc25df5"), ("DOWNLOAD-1", "c26fba13c235")],
             mib,
         ),
         Case::new(
             "UPLOAD-4",
             "64 MiB of random bytes is stored intact",
-            &[("UPLOAD-4", "0d76325014a1")],
+            &[("UPLOAD-4", "5b3d2fc25df5")],
             huge,
         )
         .slow(),
@@ -72,7 +72,7 @@ pub fn cases() -> Vec<Case> {
             "of 8 racing uploads of one name exactly one gets 226",
             &[
                 ("UPLOAD-5", "b266f0e193c3"),
-                ("UPLOAD-3", "d428cead3777"),
+                ("UPLOAD-3", "305613a77ba8"),
                 ("SEC-4", "6f2e42731876"),
             ],
             race,
@@ -82,18 +82,44 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "UPLOAD-6",
             "an upload in progress is invisible to ls, size and download",
-            &[("UPLOAD-6", "da4c2e13d254"), ("LS-5", "7188a784c8d1")],
+            &[("UPLOAD-6", "0934af2ded3d"), ("LS-5", "ee5e6dc879d5")],
             invisible,
         ),
         Case::new(
             "UPLOAD-6",
             "a client that disconnects mid-upload leaves nothing behind",
             &[
-                ("UPLOAD-6", "da4c2e13d254"),
+                ("UPLOAD-6", "0934af2ded3d"),
                 ("SEC-4", "6f2e42731876"),
-                ("CONC-2", "63264c68790e"),
+                ("CONC-2", "6204c60c5fc3"),
             ],
             disconnect,
+        ),
+        Case::new(
+            "UPLOAD-1",
+            "size tokens other languages accept (+5, 5_0, Arabic digits, 21 digits) get 501",
+            &[("UPLOAD-1", "a6b5a5ca8c28")],
+            foreign_size_tokens,
+        ),
+        Case::new(
+            "UPLOAD-3",
+            "announced sizes up to 2^63-1 get 150 and an abandoned upload leaves nothing",
+            &[("UPLOAD-3", "305613a77ba8"), ("SEC-4", "6f2e42731876")],
+            huge_announcements,
+        )
+        .no_snapshot(),
+        Case::new(
+            "UPLOAD-5",
+            "two uploads of one name interleaved step by step: the first to finish wins",
+            &[("UPLOAD-5", "b266f0e193c3"), ("UPLOAD-3", "305613a77ba8")],
+            interleaved_race,
+        )
+        .no_snapshot(),
+        Case::new(
+            "UPLOAD-6",
+            "rm of a name being uploaded gets 550 and the upload completes",
+            &[("UPLOAD-6", "0934af2ded3d"), ("UPLOAD-4", "5b3d2fc25df5")],
+            rm_during_upload,
         ),
     ]
 }
@@ -448,4 +474,93 @@ fn disconnect(ctx: &mut Ctx) -> Result<(), Fail> {
         absent(&mut d, &format!("size {n}"), "UPLOAD-6")?;
     }
     Ok(())
+}
+
+/// UPLOAD-1 (1.1): size tokens that other languages' integer parsers accept.
+fn foreign_size_tokens(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut c = ctx.conn()?;
+    for arg in [
+        "+5 a.bin",
+        "5_0 a.bin",
+        " 5 a.bin",
+        "\u{665} a.bin",
+        "\u{FF15} a.bin",
+        "000000000000000000005 a.bin",
+        "0x5 a.bin",
+        "5.0 a.bin",
+        "-0 a.bin",
+        "1e1 a.bin",
+        "5 ",
+        "5\ta.bin",
+    ] {
+        rejected(
+            &mut c,
+            &format!("upload {arg}"),
+            501,
+            "UPLOAD-1",
+            "UPLOAD-1",
+        )?;
+    }
+    ensure(
+        ctx.read("a.bin").is_none(),
+        "UPLOAD-1",
+        "no file a.bin",
+        "a.bin was created",
+    )
+}
+
+/// UPLOAD-3 (1.1): `150` for any announced size; the announcement is not
+/// an allocation size. The client then gives up; nothing remains (SEC-4).
+fn huge_announcements(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let before = ctx.root_tree();
+    for (n, name) in [
+        (9_223_372_036_854_775_807u64, "huge.bin"),
+        (5 << 30, "five-gib.bin"),
+        ((1 << 32) + 5, "four-gib.bin"),
+        ((1 << 31) + 5, "two-gib.bin"),
+    ] {
+        let mut c = ctx.conn()?;
+        c.cmd(&format!("upload {n} {name}"))?;
+        count_is(&mut c, 150, n, "UPLOAD-3", "UPLOAD-3")?;
+        c.send_data(&random(64 << 10, n))?;
+        c.hangup();
+    }
+    ctx.expect_root(&before, "SEC-4")
+}
+
+/// UPLOAD-5: two uploads of one name, interleaved step by step.
+fn interleaved_race(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut a = ctx.conn()?;
+    let mut b = ctx.conn()?;
+    a.cmd("upload 5 race.txt")?;
+    count_is(&mut a, 150, 5, "UPLOAD-5", "UPLOAD-3")?;
+    b.cmd("upload 5 race.txt")?;
+    let first = b.expect_one_of(&[(150, "UPLOAD-5"), (554, "UPLOAD-5")])?;
+    a.send_data(b"AAAAA")?;
+    count_is(&mut a, 226, 5, "UPLOAD-5", "UPLOAD-3")?;
+    if first.code == 150 {
+        b.send_data(b"BBBBB")?;
+        b.expect(554, "UPLOAD-5")?;
+    }
+    stored(ctx, "race.txt", b"AAAAA", "UPLOAD-5")?;
+    b.expect_open("CMD-6")?;
+    download(&mut b, "race.txt", b"AAAAA", "UPLOAD-5")
+}
+
+/// UPLOAD-6 (1.1): `rm` of a name being uploaded finds nothing.
+fn rm_during_upload(ctx: &mut Ctx) -> Result<(), Fail> {
+    ctx.start()?;
+    let mut a = ctx.conn()?;
+    let mut b = ctx.conn()?;
+    a.cmd("upload 5 up.txt")?;
+    count_is(&mut a, 150, 5, "UPLOAD-6", "UPLOAD-3")?;
+    a.send_data(b"ab")?;
+    absent(&mut b, "rm up.txt", "UPLOAD-6")?;
+    a.send_data(b"cde")?;
+    count_is(&mut a, 226, 5, "UPLOAD-6", "UPLOAD-3")?;
+    stored(ctx, "up.txt", b"abcde", "UPLOAD-6")?;
+    download(&mut b, "up.txt", b"abcde", "UPLOAD-4")
 }

@@ -36,7 +36,8 @@
 use crate::fail::{Fail, FailKind};
 use crate::model::{is_dec, megabytes};
 use crate::transcript::escape;
-use crate::wire::{Closing, Conn, Cut, DataCut};
+use crate::wire::{Closing, Conn, Cut, DataCut, MAX_LINE};
+use std::time::Duration;
 
 mod listing;
 mod steps;
@@ -71,8 +72,9 @@ impl Reply {
     }
 
     /// Parses a reply line (LF included) by FRAME-6: three digits 1xx-5xx,
-    /// one SP, text that is UTF-8 without control characters; one CR
-    /// before the LF is allowed.
+    /// one SP, text that is UTF-8 without control bytes (0x00-0x1F, 0x7F;
+    /// C1 characters such as U+0085 are text); one CR before the LF is
+    /// allowed.
     ///
     /// # Errors
     /// Why the line breaks FRAME-6.
@@ -91,8 +93,8 @@ impl Reply {
         let Ok(text) = std::str::from_utf8(&body[4..]) else {
             return Err("the text is not valid UTF-8");
         };
-        if text.chars().any(char::is_control) {
-            return Err("the text contains a control character");
+        if text.bytes().any(|b| b < 0x20 || b == 0x7F) {
+            return Err("the text contains a control byte (0x00-0x1F or 0x7F)");
         }
         let code = body[..3]
             .iter()
@@ -176,6 +178,27 @@ pub trait Expect {
     /// # Errors
     /// More bytes, or the connection still open after one step.
     fn expect_closed(&mut self, clause: &'static str) -> Result<(), Fail>;
+
+    /// As [`Expect::expect_closed`], and the end must be orderly (a FIN),
+    /// not a reset (FRAME-9).
+    ///
+    /// # Errors
+    /// More bytes, a reset, or the connection still open after one step.
+    fn expect_orderly_close(&mut self, clause: &'static str) -> Result<(), Fail>;
+
+    /// As [`Expect::expect_data`], reading at most `chunk` bytes at a time
+    /// with `pause` between reads: a client that reads slowly but never
+    /// stops.
+    ///
+    /// # Errors
+    /// As [`Expect::expect_data`].
+    fn expect_data_paced(
+        &mut self,
+        want: &[u8],
+        chunk: usize,
+        pause: Duration,
+        clause: &'static str,
+    ) -> Result<(), Fail>;
 }
 
 impl Expect for Conn {
@@ -189,7 +212,7 @@ impl Expect for Conn {
                 self,
                 FailKind::Mismatch,
                 "FRAME-6",
-                "a reply line `code SP text LF`: three digits 1xx-5xx, one SP, text without control bytes",
+                "a reply line `code SP text LF`: three digits 1xx-5xx, one SP, UTF-8 text without control bytes",
                 format!("{shown:?}: {why}"),
             )
         })
@@ -274,10 +297,36 @@ impl Expect for Conn {
     }
 
     fn expect_data(&mut self, want: &[u8], clause: &'static str) -> Result<(), Fail> {
+        self.expect_data_paced(want, 1 << 20, Duration::ZERO, clause)
+    }
+
+    fn expect_orderly_close(&mut self, clause: &'static str) -> Result<(), Fail> {
+        match self.await_close() {
+            Closing::Reset => Err(fail(
+                self,
+                FailKind::Mismatch,
+                clause,
+                "an orderly end of stream after the reply (the server drains unread input before closing)",
+                "a reset: the server closed with unread input, which can destroy the reply at the client",
+            )),
+            _ => self.expect_closed(clause),
+        }
+    }
+
+    fn expect_data_paced(
+        &mut self,
+        want: &[u8],
+        chunk_len: usize,
+        pause: Duration,
+        clause: &'static str,
+    ) -> Result<(), Fail> {
         let mut pos = 0;
-        let mut chunk = vec![0u8; 1 << 20];
+        let mut chunk = vec![0u8; chunk_len];
         while pos < want.len() {
-            let room = (want.len() - pos).min(1 << 20);
+            if !pause.is_zero() && pos > 0 {
+                std::thread::sleep(pause);
+            }
+            let room = (want.len() - pos).min(chunk_len);
             let cut = match self.read_data(&mut chunk[..room]) {
                 Ok(k) => {
                     compare(self, &chunk[..k], want, pos, clause)?;
@@ -324,7 +373,7 @@ impl Expect for Conn {
 
     fn expect_closed(&mut self, clause: &'static str) -> Result<(), Fail> {
         match self.await_close() {
-            Closing::Closed => Ok(()),
+            Closing::Closed | Closing::Reset => Ok(()),
             Closing::Sent => Err(fail(
                 self,
                 FailKind::Mismatch,
@@ -372,8 +421,8 @@ fn line(
         Cut::Runaway(len) => fail(
             c,
             FailKind::Mismatch,
-            "FRAME-6",
-            format!("{what} ended by LF"),
+            "FRAME-7",
+            format!("{what} of at most {MAX_LINE} bytes, ended by LF"),
             format!("{len} bytes without LF: {}", c.so_far()),
         ),
         Cut::Closed => fail(

@@ -11,6 +11,7 @@ use crate::model::is_reserved;
 use crate::spec;
 use crate::wire::Conn;
 use sha2::{Digest as _, Sha256};
+use std::time::Duration;
 
 /// `f` re-attributed to `to` when it is a failure of clause `from`.
 fn blame(f: Fail, from: &'static str, to: &'static str, when: impl Fn(&Fail) -> bool) -> Fail {
@@ -176,7 +177,23 @@ pub fn upload(c: &mut Conn, name: &str, data: &[u8], clause: &'static str) -> Re
     c.cmd(&format!("upload {n} {name}"))?;
     count_is(c, 150, n, clause, "UPLOAD-3")?;
     c.send_data(data)?;
-    count_is(c, 226, n, clause, "UPLOAD-3")
+    // Storing may take a while (the server SHOULD fsync, UPLOAD-7): the
+    // wait for `226` grows by 1 s per 4 MiB on top of the step timeout.
+    let step = c.step;
+    c.step += Duration::from_secs_f64(data.len() as f64 / f64::from(4 << 20));
+    let stored = count_is(c, 226, n, clause, "UPLOAD-3");
+    let waited = c.step;
+    c.step = step;
+    stored.map_err(|mut f| {
+        if f.kind == FailKind::Timeout {
+            f.actual = format!(
+                "{} (waited {:.1} s: the step timeout plus 1 s per 4 MiB uploaded, for storing and fsync)",
+                f.actual,
+                waited.as_secs_f64()
+            );
+        }
+        f
+    })
 }
 
 /// `download NAME`, `150 N`, exactly `want`; a wrong code is `clause`'s

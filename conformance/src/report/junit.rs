@@ -24,6 +24,9 @@ pub fn write_junit(r: &Report, path: &Path) -> anyhow::Result<()> {
             s.add_property(Property::new("suite_version", SUITE_VERSION));
             s.add_property(Property::new("spec_sha256", r.spec_sha256.clone()));
             s.add_property(Property::new("server", r.server.clone()));
+            s.add_property(Property::new("verdict", r.grade.verdict_line.clone()));
+            let untested: Vec<&str> = r.untested_must.iter().map(|u| u.clause.as_str()).collect();
+            s.add_property(Property::new("untested_must_clauses", untested.join(" ")));
             s
         });
         let mut status = match c.status {

@@ -106,9 +106,40 @@ pub struct Report {
     pub failing_clauses: Vec<FailingClause>,
     /// Blocked clause → the failing clauses that stopped its cases.
     pub blocked_by: BTreeMap<String, Vec<String>>,
+    /// MUST clauses that every case covering them skipped (an optional
+    /// option the server refused, LAUNCH-3; no tmpfs; running as root):
+    /// a "CONFORMS" verdict says nothing about them.
+    pub untested_must: Vec<Untested>,
+    /// Clauses no server case can check, with the reason (see `trace.rs`).
+    pub untestable: Vec<Untested>,
     pub cases: Vec<CaseResult>,
     /// Trials of the suite itself (traceability, self-tests).
     pub checks: Vec<CaseResult>,
+}
+
+/// A clause the run did not check, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Untested {
+    pub clause: String,
+    pub reason: String,
+}
+
+/// The MUST clauses whose status is "skip", each with the first skip
+/// reason of a case covering it.
+fn untested_must(status: &BTreeMap<String, String>, cases: &[CaseResult]) -> Vec<Untested> {
+    spec::clauses()
+        .iter()
+        .filter(|c| c.level == Level::Must)
+        .filter(|c| status.get(&c.id).is_some_and(|s| s == "skip"))
+        .map(|c| Untested {
+            clause: c.id.clone(),
+            reason: cases
+                .iter()
+                .filter(|r| r.status == Status::Skip && r.clauses.contains(&c.id))
+                .find_map(|r| r.message.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// A clause that some case's failing step checks.
@@ -209,6 +240,9 @@ pub struct Grade {
     /// MUST cases passed / MUST cases run, in percent.
     pub percent: f64,
     pub verdict: &'static str,
+    /// The verdict with what it does not cover, e.g. `CONFORMS, 4 MUST
+    /// clauses untested: LIMIT-1, LIMIT-2, LIMIT-3, LIMIT-4`.
+    pub verdict_line: String,
 }
 
 /// Builds the report and the exit status from finished results.
@@ -270,6 +304,25 @@ pub fn build(
         1 => "DOES NOT CONFORM",
         _ => "NOT GRADED",
     };
+    let untested_must = untested_must(&clauses.status, &cases);
+    let verdict_line = if untested_must.is_empty() || exit_status == 2 {
+        verdict.to_string()
+    } else {
+        let ids: Vec<&str> = untested_must.iter().map(|u| u.clause.as_str()).collect();
+        format!(
+            "{verdict}, {} MUST clause{} untested: {}",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        )
+    };
+    let untestable = crate::trace::UNTESTABLE
+        .iter()
+        .map(|(c, why)| Untested {
+            clause: (*c).to_string(),
+            reason: (*why).to_string(),
+        })
+        .collect();
     Report {
         suite: "mftp/1 conformance",
         suite_version: SUITE_VERSION,
@@ -286,12 +339,15 @@ pub fn build(
             should_run,
             percent,
             verdict,
+            verdict_line,
         },
         by_level,
         by_section,
         clauses: clauses.status,
         failing_clauses: clauses.failing,
         blocked_by: clauses.blocked_by,
+        untested_must,
+        untestable,
         cases,
         checks,
     }

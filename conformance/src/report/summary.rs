@@ -99,7 +99,7 @@ pub fn summary(r: &Report) -> String {
         g.should_passed,
         g.should_run,
         r.cases.iter().filter(|c| c.status == Status::Skip).count(),
-        g.verdict,
+        g.verdict_line,
         r.exit_status,
         r.duration_s
     );
@@ -133,6 +133,18 @@ fn clause_lists(s: &mut String, r: &Report) {
                 if n == 1 { "" } else { "s" },
                 ids.join(", ")
             );
+        }
+    }
+    if !r.untested_must.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nUNTESTED MUST clauses ({}): every case checking them was skipped (--require-limits makes a refused option fail)",
+            r.untested_must.len()
+        );
+        for u in &r.untested_must {
+            let why = u.reason.lines().next().unwrap_or("");
+            let why: String = why.chars().take(100).collect();
+            let _ = writeln!(s, "  {:<11} {why}", u.clause);
         }
     }
     if !r.blocked_by.is_empty() {
