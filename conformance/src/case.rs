@@ -30,6 +30,9 @@ pub struct Case {
     pub snapshot: bool,
     /// Long-running: scheduled first.
     pub slow: bool,
+    /// Too slow for every run (seconds of transfer): runs only when asked,
+    /// with the harness's `--include-ignored` (or `--ignored`).
+    pub heavy: bool,
     pub run: fn(&mut Ctx) -> Result<(), Fail>,
 }
 
@@ -49,6 +52,7 @@ impl Case {
             covers,
             snapshot: true,
             slow: false,
+            heavy: false,
             run,
         }
     }
@@ -64,6 +68,15 @@ impl Case {
     /// Long-running: scheduled first, so that it does not finish last.
     #[must_use]
     pub const fn slow(mut self) -> Case {
+        self.slow = true;
+        self
+    }
+
+    /// Runs only with `--include-ignored`: seconds of transfer that every
+    /// run need not pay. Implies [`Case::slow`].
+    #[must_use]
+    pub const fn heavy(mut self) -> Case {
+        self.heavy = true;
         self.slow = true;
         self
     }

@@ -188,8 +188,7 @@ impl Ctx {
     pub fn move_to_tmpfs(&mut self) -> Result<(), Fail> {
         const TMPFS_MAGIC: i64 = 0x0102_1994;
         let shm = Path::new("/dev/shm");
-        let is_tmpfs = rustix::fs::statfs(shm)
-            .is_ok_and(|s| s.f_type == TMPFS_MAGIC);
+        let is_tmpfs = rustix::fs::statfs(shm).is_ok_and(|s| s.f_type == TMPFS_MAGIC);
         if !is_tmpfs {
             return Err(Fail::skip(
                 "no tmpfs at /dev/shm: files above 2^53 bytes cannot be made here, so this case is not run",

@@ -130,6 +130,7 @@ fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
                 out
             })
             .with_kind(c.level().as_str())
+            .with_ignored_flag(c.heavy)
         })
         .collect();
     for check in trace::checks() {
