@@ -10,6 +10,11 @@
 //! Its text is the block's lines joined with single spaces. The hash of that
 //! text is what each case records, so a clause reworded after its case was
 //! written is flagged by the traceability check.
+//!
+//! Clauses bind servers or clients ([`Role`]): the `CLIENT-n` clauses of
+//! section 17 bind clients, every other clause servers. [`clauses`] are the
+//! ones a server is graded against, [`client_clauses`] a client's,
+//! [`all_clauses`] both.
 
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -37,6 +42,27 @@ impl Level {
     }
 }
 
+/// What a clause binds, and what a run of the suite grades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Server,
+    Client,
+}
+
+impl Role {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Server => "server",
+            Role::Client => "client",
+        }
+    }
+}
+
+/// Prefix of the IDs of the clauses that bind clients (section 17).
+pub const CLIENT_PREFIX: &str = "CLIENT-";
+
 /// One normative clause.
 #[derive(Clone, Debug)]
 pub struct Clause {
@@ -54,6 +80,16 @@ impl Clause {
     pub fn hash(&self) -> String {
         let digest = Sha256::digest(format!("{} {} {}", self.id, self.level.as_str(), self.text));
         hex(&digest)[..12].to_string()
+    }
+
+    /// Whom the clause binds: `CLIENT-n` clients, the others servers.
+    #[must_use]
+    pub fn role(&self) -> Role {
+        if self.id.starts_with(CLIENT_PREFIX) {
+            Role::Client
+        } else {
+            Role::Server
+        }
     }
 }
 
@@ -74,16 +110,44 @@ pub fn spec_sha256() -> String {
     hex(&Sha256::digest(SPEC_MD.as_bytes()))
 }
 
-/// All clauses of the compiled-in spec.md, in document order.
-pub fn clauses() -> &'static [Clause] {
+/// Every clause of the compiled-in spec.md, in document order.
+pub fn all_clauses() -> &'static [Clause] {
     static CLAUSES: OnceLock<Vec<Clause>> = OnceLock::new();
     CLAUSES.get_or_init(|| parse(SPEC_MD))
 }
 
-/// The clause with this ID, if spec.md has one.
+/// The clauses a server is graded against (all but the `CLIENT-n` ones),
+/// in document order.
+pub fn clauses() -> &'static [Clause] {
+    clauses_for(Role::Server)
+}
+
+/// The clauses a client is graded against (`CLIENT-n`), in document order.
+pub fn client_clauses() -> &'static [Clause] {
+    clauses_for(Role::Client)
+}
+
+/// The clauses that bind `role`, in document order.
+pub fn clauses_for(role: Role) -> &'static [Clause] {
+    static SERVER: OnceLock<Vec<Clause>> = OnceLock::new();
+    static CLIENT: OnceLock<Vec<Clause>> = OnceLock::new();
+    let cell = match role {
+        Role::Server => &SERVER,
+        Role::Client => &CLIENT,
+    };
+    cell.get_or_init(|| {
+        all_clauses()
+            .iter()
+            .filter(|c| c.role() == role)
+            .cloned()
+            .collect()
+    })
+}
+
+/// The clause with this ID, if spec.md has one (of either role).
 #[must_use]
 pub fn clause(id: &str) -> Option<&'static Clause> {
-    clauses().iter().find(|c| c.id == id)
+    all_clauses().iter().find(|c| c.id == id)
 }
 
 /// Parses every `> **ID** LEVEL — text` block quote of `md`.
