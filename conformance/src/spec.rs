@@ -24,7 +24,9 @@ pub const SPEC_MD: &str = include_str!("../../spec.md");
 
 /// RFC 2119 level of a clause (or of a case that checks a SHOULD inside a
 /// MUST clause, such as FRAME-6's "SHOULD NOT send CR").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Level {
     #[serde(rename = "MUST")]
     Must,

@@ -35,7 +35,7 @@ pub use junit::write_junit;
 pub use summary::summary;
 
 /// Outcome of one case, as reports show it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -46,7 +46,7 @@ pub enum Status {
 }
 
 /// A finished case.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CaseResult {
     pub name: String,
     pub id: String,
@@ -64,7 +64,7 @@ pub struct CaseResult {
 /// The suite's version, stamped on every report.
 pub const SUITE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[derive(Default, Clone, Copy, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub passed: usize,
     pub failed: usize,
@@ -83,11 +83,22 @@ impl Counts {
     }
 }
 
-/// Everything a report says.
-#[derive(serde::Serialize)]
+/// Version of the JSON report's layout ([`Report`] serialized). Raised when
+/// a field changes meaning or goes away; readers (`mftp-grade`) refuse a
+/// report of a newer version instead of misreading it. Reports written
+/// before the field existed read as version 0.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything a report says. Serialized as the JSON report, and read back
+/// by the class grader (`mftp-grade`), which runs the suite as a
+/// subprocess; clauses are keyed by ID, cases carry their names.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Report {
-    pub suite: &'static str,
-    pub suite_version: &'static str,
+    /// [`FORMAT_VERSION`] of the writer.
+    #[serde(default)]
+    pub format_version: u32,
+    pub suite: String,
+    pub suite_version: String,
     pub spec_sha256: String,
     pub server: String,
     pub duration_s: f64,
@@ -118,7 +129,7 @@ pub struct Report {
 }
 
 /// A clause the run did not check, and why.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Untested {
     pub clause: String,
     pub reason: String,
@@ -143,11 +154,11 @@ fn untested_must(status: &BTreeMap<String, String>, cases: &[CaseResult]) -> Vec
 }
 
 /// A clause that some case's failing step checks.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FailingClause {
     pub clause: String,
     /// "MUST", or "SHOULD" when only SHOULD checks of it fail.
-    pub level: &'static str,
+    pub level: String,
     /// Names of the cases that stopped at a step checking this clause.
     pub cases: Vec<String>,
 }
@@ -209,7 +220,7 @@ pub fn clause_status(cases: &[CaseResult]) -> ClauseStatus {
             let must = failed.contains_key(c);
             out.failing.push(FailingClause {
                 clause: c.into(),
-                level: if must { "MUST" } else { "SHOULD" },
+                level: if must { "MUST" } else { "SHOULD" }.into(),
                 cases: in_cases.iter().map(|n| (*n).to_string()).collect(),
             });
             if must { "fail" } else { "fail-should" }
@@ -231,7 +242,7 @@ pub fn clause_status(cases: &[CaseResult]) -> ClauseStatus {
     out
 }
 
-#[derive(serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Grade {
     pub must_passed: usize,
     pub must_run: usize,
@@ -239,7 +250,7 @@ pub struct Grade {
     pub should_run: usize,
     /// MUST cases passed / MUST cases run, in percent.
     pub percent: f64,
-    pub verdict: &'static str,
+    pub verdict: String,
     /// The verdict with what it does not cover, e.g. `CONFORMS, 4 MUST
     /// clauses untested: LIMIT-1, LIMIT-2, LIMIT-3, LIMIT-4`.
     pub verdict_line: String,
@@ -324,8 +335,9 @@ pub fn build(
         })
         .collect();
     Report {
-        suite: "mftp/1 conformance",
-        suite_version: SUITE_VERSION,
+        format_version: FORMAT_VERSION,
+        suite: "mftp/1 conformance".into(),
+        suite_version: SUITE_VERSION.into(),
         spec_sha256: spec::spec_sha256(),
         server,
         duration_s: duration.as_secs_f64(),
@@ -338,7 +350,7 @@ pub fn build(
             should_passed,
             should_run,
             percent,
-            verdict,
+            verdict: verdict.into(),
             verdict_line,
         },
         by_level,
