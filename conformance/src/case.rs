@@ -1,12 +1,14 @@
 //! A conformance case: the clauses it checks, how it is scheduled and
 //! snapshotted, and the function that runs it. The context it runs in is
-//! in `ctx.rs`, the runner in `runner.rs`.
+//! in `ctx.rs`, the runner in `runner.rs`; a client case (`Case<client::Ctx>`)
+//! runs in `client/ctx.rs`, by `client/runner.rs`.
 
 use crate::ctx::Ctx;
 use crate::fail::Fail;
 use crate::spec::{self, Level};
 
-/// One conformance case.
+/// One conformance case, run in a context of type `X`: a server case in a
+/// [`Ctx`] (the default), a client case in a `client::Ctx`.
 ///
 /// Built with [`Case::new`], which needs the function that runs it: there
 /// is no default and no case without a body. The modifiers are `const`, so
@@ -17,7 +19,7 @@ use crate::spec::{self, Level};
 ///     .no_snapshot()
 ///     .slow(),
 /// ```
-pub struct Case {
+pub struct Case<X: 'static = Ctx> {
     /// The primary clause: the case's name starts with it.
     pub id: &'static str,
     /// Set only when the case checks a SHOULD inside a MUST clause.
@@ -33,18 +35,18 @@ pub struct Case {
     /// Too slow for every run (seconds of transfer): runs only when asked,
     /// with the harness's `--include-ignored` (or `--ignored`).
     pub heavy: bool,
-    pub run: fn(&mut Ctx) -> Result<(), Fail>,
+    pub run: fn(&mut X) -> Result<(), Fail>,
 }
 
-impl Case {
+impl<X> Case<X> {
     /// A case of the primary clause's level, snapshotted, not slow.
     #[must_use]
     pub const fn new(
         id: &'static str,
         title: &'static str,
         covers: &'static [(&'static str, &'static str)],
-        run: fn(&mut Ctx) -> Result<(), Fail>,
-    ) -> Case {
+        run: fn(&mut X) -> Result<(), Fail>,
+    ) -> Case<X> {
         Case {
             id,
             level: None,
@@ -60,14 +62,14 @@ impl Case {
     /// Its transcript may differ between correct servers (races, timing,
     /// server-chosen limits): not compared with a snapshot.
     #[must_use]
-    pub const fn no_snapshot(mut self) -> Case {
+    pub const fn no_snapshot(mut self) -> Case<X> {
         self.snapshot = false;
         self
     }
 
     /// Long-running: scheduled first, so that it does not finish last.
     #[must_use]
-    pub const fn slow(mut self) -> Case {
+    pub const fn slow(mut self) -> Case<X> {
         self.slow = true;
         self
     }
@@ -75,7 +77,7 @@ impl Case {
     /// Runs only with `--include-ignored`: seconds of transfer that every
     /// run need not pay. Implies [`Case::slow`].
     #[must_use]
-    pub const fn heavy(mut self) -> Case {
+    pub const fn heavy(mut self) -> Case<X> {
         self.heavy = true;
         self.slow = true;
         self
@@ -84,7 +86,7 @@ impl Case {
     /// Checks a requirement of another level than its primary clause's
     /// (a SHOULD inside a MUST clause, such as FRAME-6's "no CR").
     #[must_use]
-    pub const fn with_level(mut self, level: Level) -> Case {
+    pub const fn with_level(mut self, level: Level) -> Case<X> {
         self.level = Some(level);
         self
     }

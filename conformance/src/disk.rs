@@ -51,7 +51,7 @@ fn walk(base: &Path, dir: &Path, out: &mut Tree, depth: usize) {
             }
             Node::Dir
         } else if ft.is_file() {
-            let sha256 = if md.len() <= 8 << 20 {
+            let sha256 = if md.len() <= LARGE as u64 {
                 std::fs::read(&p)
                     .map(|b| spec::hex(&Sha256::digest(&b)))
                     .unwrap_or_default()
@@ -68,6 +68,22 @@ fn walk(base: &Path, dir: &Path, out: &mut Tree, depth: usize) {
         out.insert(rel, node);
     }
 }
+
+/// The [`Node`] a regular file holding `bytes` appears as in a [`Tree`].
+#[must_use]
+pub fn file_node(bytes: &[u8]) -> Node {
+    Node::File {
+        len: bytes.len() as u64,
+        sha256: if bytes.len() <= LARGE {
+            spec::hex(&Sha256::digest(bytes))
+        } else {
+            "(large)".into()
+        },
+    }
+}
+
+/// Files above this many bytes are not hashed (their length is compared).
+const LARGE: usize = 8 << 20;
 
 /// `t` without the directories under reserved names (section 4): a server
 /// may keep an empty upload area there.

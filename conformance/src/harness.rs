@@ -39,7 +39,13 @@ pub fn main() -> ! {
         args.test_threads = Some(DEFAULT_THREADS);
     }
 
-    let trials = make_trials(cases::all());
+    // With --client/--client-cmd the run grades a client (the client
+    // suite, `client/`); otherwise a server, as ever.
+    let trials = if opts.client.is_some() {
+        make_trials(crate::client::all(), crate::client::run_case)
+    } else {
+        make_trials(cases::all(), runner::run_case)
+    };
     if args.list {
         let _ = libtest_mimic::run(&args, trials);
         if target::stopping() {
@@ -50,11 +56,12 @@ pub fn main() -> ! {
         }
         std::process::exit(0);
     }
-    let needs_server = trials
+    let needs_target = trials
         .iter()
         .any(|t| !args.is_filtered_out(t) && !t.name().starts_with("TRACE"));
+    let needs_server = needs_target && opts.client.is_none();
 
-    if opts.server.is_none() {
+    if opts.server.is_none() && opts.client.is_none() {
         // The workspace's reference server, built with cargo first when the
         // suite runs under cargo (a no-op when it is up to date, and never a
         // stale binary), else found next to the test binary.
@@ -66,10 +73,7 @@ pub fn main() -> ! {
             Err(_) => {}
         }
     }
-    let server_desc = opts
-        .server
-        .as_ref()
-        .map_or_else(|| "(none)".into(), ServerSpec::describe);
+    let server_desc = opts.graded();
     let _ = OPTIONS.set(opts.clone());
 
     let report_opts = opts.clone();
@@ -89,6 +93,12 @@ pub fn main() -> ! {
     if needs_server && let Err(e) = smoke(&opts) {
         finish_early(&opts, started, e);
     }
+    if needs_target
+        && opts.client.is_some()
+        && let Err(e) = crate::client::smoke()
+    {
+        finish_early(&opts, started, e);
+    }
 
     let _ = libtest_mimic::run(&args, trials);
     if target::stopping() {
@@ -101,7 +111,12 @@ pub fn main() -> ! {
     std::process::exit(code);
 }
 
-fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
+/// One trial per case (run by `run`, a server's or a client's runner),
+/// then the suite's self-checks.
+fn make_trials<X>(
+    all: &'static [case::Case<X>],
+    run: fn(&case::Case<X>) -> CaseResult,
+) -> Vec<Trial> {
     // Slow cases first, so that they do not finish last.
     let mut order: Vec<usize> = (0..all.len()).collect();
     order.sort_by_key(|&i| !all[i].slow);
@@ -110,7 +125,7 @@ fn make_trials(all: &'static [case::Case]) -> Vec<Trial> {
         .map(|i| {
             let c = &all[i];
             Trial::ignorable_test(c.name(), move || {
-                let r = runner::run_case(&all[i]);
+                let r = run(&all[i]);
                 let out = match r.status {
                     Status::Pass => Ok(Completion::Completed),
                     Status::Skip => Ok(Completion::ignored_with(format!(
@@ -188,11 +203,7 @@ fn describe_command(spec: &ServerSpec) -> String {
 }
 
 fn finish_early(opts: &Options, started: Instant, error: String) -> ! {
-    let desc = opts
-        .server
-        .as_ref()
-        .map_or_else(|| "(none)".into(), ServerSpec::describe);
-    let code = finish(opts, &desc, started, Some(error), false);
+    let code = finish(opts, &opts.graded(), started, Some(error), false);
     std::process::exit(code);
 }
 
@@ -206,7 +217,8 @@ fn finish(
 ) -> i32 {
     let cases = std::mem::take(&mut *RESULTS.lock().unwrap_or_else(PoisonError::into_inner));
     let checks = std::mem::take(&mut *CHECKS.lock().unwrap_or_else(PoisonError::into_inner));
-    let mut r = report::build(
+    let mut r = report::build_for(
+        opts.role(),
         server.into(),
         cases,
         checks,

@@ -48,12 +48,17 @@
 //! - [`trace`]: traceability and self-checks of the suite (`TRACE …`).
 //! - [`report`]: the result model, and the summary, JSON and JUnit views.
 //!
+//! Grading a client instead (`--client`, `--client-cmd`):
+//! - [`client`]: the client suite: a scripted server per case, the client
+//!   started by the launch contract of spec.md section 17.1, and its cases.
+//!
 //! For the other crates' tests and benchmarks:
 //! - [`reference`](mod@reference): find or build the reference server, start it and wait
 //!   for `listening on ADDR`, kill and reap it on drop.
 
 pub mod case;
 pub mod cases;
+pub mod client;
 pub mod ctx;
 pub mod disk;
 pub mod expect;

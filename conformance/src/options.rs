@@ -25,6 +25,28 @@ impl ServerSpec {
     }
 }
 
+/// How to start the client under test (spec.md section 17.1); set, it
+/// makes the run grade that client instead of a server.
+#[derive(Clone, Debug)]
+pub enum ClientSpec {
+    /// `PATH --host H --port P [options]`.
+    Path(PathBuf),
+    /// A shell command line with `{host}` and `{port}`, run by `sh -c` in
+    /// the case's working directory.
+    Template(String),
+}
+
+impl ClientSpec {
+    /// What reports show as the program graded.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            ClientSpec::Path(p) => p.display().to_string(),
+            ClientSpec::Template(t) => t.clone(),
+        }
+    }
+}
+
 /// Everything the suite reads from its own options.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -42,6 +64,30 @@ pub struct Options {
     /// Directory the user ran cargo from: relative paths are resolved here,
     /// since cargo runs test binaries inside the package directory.
     pub base_dir: PathBuf,
+    /// `Some`: grade this client (the client suite) instead of a server.
+    pub client: Option<ClientSpec>,
+}
+
+impl Options {
+    /// What this run grades.
+    #[must_use]
+    pub fn role(&self) -> crate::spec::Role {
+        if self.client.is_some() {
+            crate::spec::Role::Client
+        } else {
+            crate::spec::Role::Server
+        }
+    }
+
+    /// The command line of what this run grades, for reports.
+    #[must_use]
+    pub fn graded(&self) -> String {
+        match (&self.client, &self.server) {
+            (Some(c), _) => c.describe(),
+            (None, Some(s)) => s.describe(),
+            (None, None) => "(none)".into(),
+        }
+    }
 }
 
 pub const USAGE: &str = "\
@@ -53,10 +99,15 @@ mftp/1 conformance suite options (all others go to the test harness):
   --report-json PATH       write a JSON report
   --junit PATH             write a JUnit XML report
   --require-limits         a refused optional option (--idle-timeout,
-                           --max-connections, --max-upload-bytes, --read-only)
-                           fails the cases that need it instead of skipping
-Environment: MFTP_SERVER, MFTP_SERVER_CMD, MFTP_REPORT_JSON, MFTP_JUNIT,
-MFTP_REQUIRE_LIMITS work like the options above.";
+                           --max-connections, --max-upload-bytes, --read-only;
+                           a client's --timeout) fails the cases that need it
+                           instead of skipping
+Grading a client instead (spec.md section 17):
+  --client PATH            client started as `PATH --host H --port P`
+  --client-cmd 'TEMPLATE'  shell command line with {host} and {port}, run in
+                           the case's working directory (give absolute paths)
+Environment: MFTP_SERVER, MFTP_SERVER_CMD, MFTP_CLIENT, MFTP_CLIENT_CMD,
+MFTP_REPORT_JSON, MFTP_JUNIT, MFTP_REQUIRE_LIMITS work like the options above.";
 
 /// The suite's own options, each taking a value; everything else goes to
 /// the test harness.
@@ -67,6 +118,8 @@ pub const VALUE_OPTIONS: &[&str] = &[
     "--step-timeout",
     "--report-json",
     "--junit",
+    "--client",
+    "--client-cmd",
 ];
 
 /// The suite's own options that take no value.
@@ -90,7 +143,14 @@ pub fn parse(args: Vec<String>) -> Result<(Options, Vec<String>), String> {
         junit: std::env::var_os("MFTP_JUNIT").map(PathBuf::from),
         require_limits: std::env::var_os("MFTP_REQUIRE_LIMITS").is_some(),
         base_dir,
+        client: None,
     };
+    if let Some(p) = std::env::var_os("MFTP_CLIENT") {
+        opts.client = Some(ClientSpec::Path(PathBuf::from(p)));
+    }
+    if let Ok(t) = std::env::var("MFTP_CLIENT_CMD") {
+        opts.client = Some(ClientSpec::Template(t));
+    }
     if let Some(p) = std::env::var_os("MFTP_SERVER") {
         opts.server = Some(ServerSpec::Path(PathBuf::from(p)));
     }
@@ -131,8 +191,27 @@ pub fn parse(args: Vec<String>) -> Result<(Options, Vec<String>), String> {
             "--step-timeout" => opts.step_timeout = secs(&flag, &value)?,
             "--report-json" => opts.report_json = Some(PathBuf::from(value)),
             "--junit" => opts.junit = Some(PathBuf::from(value)),
+            "--client" => opts.client = Some(ClientSpec::Path(PathBuf::from(value))),
+            "--client-cmd" => {
+                if !value.contains("{host}") || !value.contains("{port}") {
+                    return Err("--client-cmd needs both {host} and {port}".into());
+                }
+                opts.client = Some(ClientSpec::Template(value));
+            }
             _ => unreachable!("flag checked against `known`"),
         }
+    }
+    if opts.client.is_some() && opts.server.is_some() {
+        return Err(
+            "give a server (--server, --server-cmd, MFTP_SERVER, MFTP_SERVER_CMD) or a client \
+             (--client, --client-cmd, MFTP_CLIENT, MFTP_CLIENT_CMD) to grade, not both"
+                .into(),
+        );
+    }
+    if let Some(ClientSpec::Path(p)) = &opts.client
+        && p.is_relative()
+    {
+        opts.client = Some(ClientSpec::Path(opts.base_dir.join(p)));
     }
     if let Some(ServerSpec::Path(p)) = &opts.server
         && p.is_relative()

@@ -25,14 +25,31 @@ pub fn run_case(case: &Case) -> CaseResult {
         ctx = Some(c);
         r
     }));
-    let outcome = outcome.unwrap_or_else(|p| {
-        let msg = p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_string()))
-            .unwrap_or_default();
-        Err(Fail::harness(format!("the case panicked: {msg}")))
-    });
+    let outcome = outcome.unwrap_or_else(|p| Err(panicked(p.as_ref())));
+    result(case, started, outcome, |f, clause| {
+        explain(case, f, clause, ctx.as_mut())
+    })
+}
+
+/// A panic inside a case, as the harness error it is.
+pub(crate) fn panicked(p: &(dyn std::any::Any + Send)) -> Fail {
+    let msg = p
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_string()))
+        .unwrap_or_default();
+    Fail::harness(format!("the case panicked: {msg}"))
+}
+
+/// The result of a case from its outcome: a failure is attributed to the
+/// clause of its failing step (the case's own when the step names none),
+/// and `explain(fail, clause)` writes its message.
+pub(crate) fn result<X>(
+    case: &Case<X>,
+    started: Instant,
+    outcome: Result<(), Fail>,
+    explain: impl FnOnce(&Fail, &str) -> String,
+) -> CaseResult {
     let (status, failed_clause, message) = match outcome {
         Ok(()) => (Status::Pass, None, None),
         Err(f) if f.kind == FailKind::Skip => (Status::Skip, None, Some(f.actual)),
@@ -47,11 +64,7 @@ pub fn run_case(case: &Case) -> CaseResult {
             } else {
                 Status::Fail
             };
-            (
-                status,
-                Some(clause.to_string()),
-                Some(explain(case, &f, clause, ctx.as_mut())),
-            )
+            (status, Some(clause.to_string()), Some(explain(&f, clause)))
         }
     };
     CaseResult {
@@ -103,8 +116,9 @@ pub(crate) fn indent(s: &str) -> String {
     s.lines().map(|l| format!("    {l}\n")).collect()
 }
 
-/// The failure message: clause, expectation, reality, transcript, server.
-fn explain(case: &Case, f: &Fail, clause: &str, ctx: Option<&mut Ctx>) -> String {
+/// The head of a failure message: the clause and its text, the case, the
+/// step, every acceptable outcome and what happened.
+pub(crate) fn head<X>(case: &Case<X>, f: &Fail, clause: &str) -> String {
     use std::fmt::Write as _;
     let mut m = String::new();
     let kind = match f.kind {
@@ -127,6 +141,13 @@ fn explain(case: &Case, f: &Fail, clause: &str, ctx: Option<&mut Ctx>) -> String
         let _ = writeln!(m, "expected:  {}", f.expected);
     }
     let _ = writeln!(m, "actual:    {}", f.actual);
+    m
+}
+
+/// The failure message: clause, expectation, reality, transcript, server.
+fn explain(case: &Case, f: &Fail, clause: &str, ctx: Option<&mut Ctx>) -> String {
+    use std::fmt::Write as _;
+    let mut m = head(case, f, clause);
     if let Some(ctx) = ctx {
         let events = ctx.log.events();
         if !events.is_empty() {

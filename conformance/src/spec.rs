@@ -45,9 +45,10 @@ impl Level {
 }
 
 /// What a clause binds, and what a run of the suite grades.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    #[default]
     Server,
     Client,
 }

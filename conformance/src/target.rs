@@ -216,22 +216,32 @@ pub fn command(
                 .args(extra);
             c
         }
-        ServerSpec::Template(t) => {
-            let line = t
-                .replace("{root}", &shell_quote(&root.to_string_lossy()))
-                .replace("{port}", &shell_quote(port));
-            let mut c = Command::new("sh");
-            c.arg("-c")
-                .arg(format!("{line} \"$@\""))
-                .arg("sh")
-                .args(extra);
-            c
-        }
+        ServerSpec::Template(t) => sh_template(
+            t,
+            &[("{root}", &root.to_string_lossy()), ("{port}", port)],
+            extra,
+        ),
     };
     cmd.current_dir(base_dir)
         .stdin(Stdio::null())
         .process_group(0);
     cmd
+}
+
+/// `sh -c TEMPLATE` with each placeholder replaced by its value, shell
+/// quoted, and `extra` appended as further arguments (`"$@"`).
+#[must_use]
+pub fn sh_template(template: &str, values: &[(&str, &str)], extra: &[String]) -> Command {
+    let mut line = template.to_string();
+    for (placeholder, value) in values {
+        line = line.replace(placeholder, &shell_quote(value));
+    }
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(format!("{line} \"$@\""))
+        .arg("sh")
+        .args(extra);
+    c
 }
 
 pub(crate) fn shell_quote(s: &str) -> String {

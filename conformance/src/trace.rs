@@ -1,12 +1,13 @@
 //! Checks of the suite itself, run as trials named `TRACE …`: traceability
-//! between spec.md and the cases, and self-tests of the harness.
+//! between spec.md and the cases — the server's clauses and server cases,
+//! the `CLIENT-n` clauses and client cases — and self-tests of the harness.
 
 use crate::case::Case;
 use crate::cases;
 use crate::expect::Reply;
 use crate::model::megabytes;
 use crate::snapshot::snapshot_dir;
-use crate::spec;
+use crate::spec::{self, Role};
 use crate::transcript::{Event, normalize_reply, render};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +32,18 @@ pub fn checks() -> Vec<Check> {
         Check {
             name: "TRACE traceability: case names are unique and start with ID and level",
             run: names,
+        },
+        Check {
+            name: "TRACE traceability: every CLIENT clause of spec.md has a client case",
+            run: every_client_clause_has_a_case,
+        },
+        Check {
+            name: "TRACE traceability: client cases name real clauses at their text, server cases no CLIENT clause",
+            run: client_cases_name_real_clauses,
+        },
+        Check {
+            name: "TRACE traceability: client case names are unique and start with ID and level",
+            run: client_names,
         },
         Check {
             name: "TRACE snapshots: every accepted snapshot belongs to a case",
@@ -60,13 +73,26 @@ pub fn checks() -> Vec<Check> {
 pub const UNTESTABLE: &[(&str, &str)] = &[
     (
         "FRAME-11",
-        "a requirement on clients and graders, not servers: this suite compares codes and fields only (normalized transcripts mask free text; see the self-test of normalization)",
+        "a requirement on clients and graders, not servers: this suite compares codes and fields only (normalized transcripts mask free text; see the self-test of normalization); the client suite (--client) checks clients against it",
     ),
     (
         "UPLOAD-7",
         "fsync before `226` cannot be observed over the wire: a server that skips it behaves the same until the machine loses power",
     ),
 ];
+
+/// `CLIENT-n` clauses no client case can check, with the reason.
+pub const CLIENT_UNTESTABLE: &[(&str, &str)] = &[];
+
+/// The clauses a grading of `role` cannot check, with the reason; every
+/// report lists them.
+#[must_use]
+pub fn untestable(role: Role) -> &'static [(&'static str, &'static str)] {
+    match role {
+        Role::Server => UNTESTABLE,
+        Role::Client => CLIENT_UNTESTABLE,
+    }
+}
 
 fn every_clause_has_a_case() -> Result<(), String> {
     let covered: BTreeSet<&str> = cases::all()
@@ -82,7 +108,7 @@ fn every_clause_has_a_case() -> Result<(), String> {
         ));
     }
     let mut ids = BTreeSet::new();
-    for c in clauses {
+    for c in spec::all_clauses() {
         if !ids.insert(c.id.as_str()) {
             return Err(format!("clause ID {} appears twice in spec.md", c.id));
         }
@@ -100,8 +126,29 @@ fn every_clause_has_a_case() -> Result<(), String> {
 }
 
 fn cases_name_real_clauses() -> Result<(), String> {
-    let mut problems = Vec::new();
+    let mut problems = covers_problems(cases::all());
     for case in cases::all() {
+        for (id, _) in case.covers {
+            if spec::clause(id).is_some_and(|c| c.role() == Role::Client) {
+                problems.push(format!(
+                    "{}: a server case names the client clause {id}",
+                    case.name()
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Every case covers its own clause, and names clauses spec.md has, at the
+/// text (hash) it was written for.
+fn covers_problems<X>(all: &[Case<X>]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for case in all {
         if !case.covers.iter().any(|c| c.0 == case.id) {
             problems.push(format!(
                 "{}: its own clause {} is not in `covers`",
@@ -123,16 +170,18 @@ fn cases_name_real_clauses() -> Result<(), String> {
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n"))
-    }
+    problems
 }
 
 fn names() -> Result<(), String> {
+    unique_names(cases::all())
+}
+
+/// Case names (and snapshot names) are unique and start with the primary
+/// clause's ID and level.
+fn unique_names<X>(all: &[Case<X>]) -> Result<(), String> {
     let mut seen = BTreeMap::new();
-    for case in cases::all() {
+    for case in all {
         let name = case.name();
         if let Some(prev) = seen.insert(case.slug(), name.clone()) {
             return Err(format!(
@@ -147,6 +196,51 @@ fn names() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn every_client_clause_has_a_case() -> Result<(), String> {
+    let covered: BTreeSet<&str> = crate::client::all()
+        .iter()
+        .flat_map(|c| c.covers.iter().map(|x| x.0))
+        .chain(CLIENT_UNTESTABLE.iter().map(|u| u.0))
+        .collect();
+    let clauses = spec::client_clauses();
+    if clauses.is_empty() {
+        return Err("spec.md parsed into no CLIENT clauses: is the parser broken?".into());
+    }
+    let missing: Vec<&str> = clauses
+        .iter()
+        .map(|c| c.id.as_str())
+        .filter(|id| !covered.contains(id))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "CLIENT clauses without any client case: {missing:?}"
+        ))
+    }
+}
+
+fn client_cases_name_real_clauses() -> Result<(), String> {
+    let mut problems = covers_problems(crate::client::all());
+    for case in crate::client::all() {
+        if !spec::clause(case.id).is_some_and(|c| c.role() == Role::Client) {
+            problems.push(format!(
+                "{}: a client case's own clause must be a CLIENT clause",
+                case.name()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+fn client_names() -> Result<(), String> {
+    unique_names(crate::client::all())
 }
 
 fn snapshots_referenced() -> Result<(), String> {

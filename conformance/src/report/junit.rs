@@ -23,7 +23,8 @@ pub fn write_junit(r: &Report, path: &Path) -> anyhow::Result<()> {
             let mut s = TestSuite::new(c.section.replace('`', ""));
             s.add_property(Property::new("suite_version", SUITE_VERSION));
             s.add_property(Property::new("spec_sha256", r.spec_sha256.clone()));
-            s.add_property(Property::new("server", r.server.clone()));
+            // "server", or "client" when a client was graded.
+            s.add_property(Property::new(r.graded.as_str(), r.server.clone()));
             s.add_property(Property::new("verdict", r.grade.verdict_line.clone()));
             let untested: Vec<&str> = r.untested_must.iter().map(|u| u.clause.as_str()).collect();
             s.add_property(Property::new("untested_must_clauses", untested.join(" ")));

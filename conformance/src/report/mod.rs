@@ -6,6 +6,10 @@
 //! Exit status: 0 when every MUST case that ran holds, 1 when one fails, 2
 //! when the server could not be launched or the suite itself failed.
 //!
+//! A run grades a server or, with `--client`, a client ([`Report::graded`]):
+//! the clauses a report accounts for are that role's (`spec::clauses_for`),
+//! plus any other clause a case names.
+//!
 //! # Clause attribution
 //!
 //! A case stops at its first failing step, and every step names the clause
@@ -22,7 +26,7 @@
 //!   those clauses);
 //! - **skip**: every case covering it was skipped; **not run**: filtered out.
 
-use crate::spec::{self, Level};
+use crate::spec::{self, Level, Role};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -100,6 +104,12 @@ pub struct Report {
     pub suite: String,
     pub suite_version: String,
     pub spec_sha256: String,
+    /// What the run graded: a server, or with `--client` a client (reports
+    /// written before the field existed graded servers).
+    #[serde(default)]
+    pub graded: Role,
+    /// The command line graded: the server's, or (`graded` = client) the
+    /// client's.
     pub server: String,
     pub duration_s: f64,
     /// Set when the run could not grade the server at all.
@@ -135,10 +145,14 @@ pub struct Untested {
     pub reason: String,
 }
 
-/// The MUST clauses whose status is "skip", each with the first skip
-/// reason of a case covering it.
-fn untested_must(status: &BTreeMap<String, String>, cases: &[CaseResult]) -> Vec<Untested> {
-    spec::clauses()
+/// The MUST clauses of `role` whose status is "skip", each with the first
+/// skip reason of a case covering it.
+fn untested_must(
+    role: Role,
+    status: &BTreeMap<String, String>,
+    cases: &[CaseResult],
+) -> Vec<Untested> {
+    spec::clauses_for(role)
         .iter()
         .filter(|c| c.level == Level::Must)
         .filter(|c| status.get(&c.id).is_some_and(|s| s == "skip"))
@@ -172,9 +186,15 @@ pub struct ClauseStatus {
     pub blocked_by: BTreeMap<String, Vec<String>>,
 }
 
-/// Attributes the outcomes of `cases` to clauses.
+/// Attributes the outcomes of server `cases` to clauses.
 #[must_use]
 pub fn clause_status(cases: &[CaseResult]) -> ClauseStatus {
+    clause_status_for(Role::Server, cases)
+}
+
+/// Attributes the outcomes of `cases`, which grade a `role`, to clauses.
+#[must_use]
+pub fn clause_status_for(role: Role, cases: &[CaseResult]) -> ClauseStatus {
     let mut failed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut should_failed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut blocked: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -204,7 +224,10 @@ pub fn clause_status(cases: &[CaseResult]) -> ClauseStatus {
         }
     }
     // Spec order first, then any other name a case used.
-    let mut order: Vec<&str> = spec::clauses().iter().map(|c| c.id.as_str()).collect();
+    let mut order: Vec<&str> = spec::clauses_for(role)
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
     for n in named {
         if !order.contains(&n) {
             order.push(n);
@@ -256,10 +279,34 @@ pub struct Grade {
     pub verdict_line: String,
 }
 
-/// Builds the report and the exit status from finished results.
+/// Builds the report and the exit status from finished results of a
+/// server's grading.
 #[must_use]
 pub fn build(
     server: String,
+    cases: Vec<CaseResult>,
+    checks: Vec<CaseResult>,
+    duration: Duration,
+    launch_error: Option<String>,
+    interrupted: bool,
+) -> Report {
+    build_for(
+        Role::Server,
+        server,
+        cases,
+        checks,
+        duration,
+        launch_error,
+        interrupted,
+    )
+}
+
+/// Builds the report and the exit status from finished results of a
+/// grading of `role` (the program `graded`).
+#[must_use]
+pub fn build_for(
+    role: Role,
+    graded: String,
     cases: Vec<CaseResult>,
     checks: Vec<CaseResult>,
     duration: Duration,
@@ -280,7 +327,7 @@ pub fn build(
             .or_default()
             .add(&r.status);
     }
-    let clauses = clause_status(&cases);
+    let clauses = clause_status_for(role, &cases);
     let count = |lvl: Level, pass: bool| {
         cases
             .iter()
@@ -315,7 +362,7 @@ pub fn build(
         1 => "DOES NOT CONFORM",
         _ => "NOT GRADED",
     };
-    let untested_must = untested_must(&clauses.status, &cases);
+    let untested_must = untested_must(role, &clauses.status, &cases);
     let verdict_line = if untested_must.is_empty() || exit_status == 2 {
         verdict.to_string()
     } else {
@@ -327,7 +374,7 @@ pub fn build(
             ids.join(", ")
         )
     };
-    let untestable = crate::trace::UNTESTABLE
+    let untestable = crate::trace::untestable(role)
         .iter()
         .map(|(c, why)| Untested {
             clause: (*c).to_string(),
@@ -339,7 +386,8 @@ pub fn build(
         suite: "mftp/1 conformance".into(),
         suite_version: SUITE_VERSION.into(),
         spec_sha256: spec::spec_sha256(),
-        server,
+        graded: role,
+        server: graded,
         duration_s: duration.as_secs_f64(),
         launch_error,
         interrupted,

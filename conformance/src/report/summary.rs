@@ -11,10 +11,11 @@ pub fn summary(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "\n=== {} {} · spec.md sha256 {} · server: {}",
+        "\n=== {} {} · spec.md sha256 {} · {}: {}",
         r.suite,
         r.suite_version,
         &r.spec_sha256[..16],
+        r.graded.as_str(),
         r.server
     );
     if r.interrupted {
@@ -26,7 +27,8 @@ pub fn summary(r: &Report) -> String {
     if let Some(e) = &r.launch_error {
         let _ = writeln!(
             s,
-            "\nTHE SERVER COULD NOT BE LAUNCHED, nothing was graded:\n{e}"
+            "\nTHE {} COULD NOT BE LAUNCHED, nothing was graded:\n{e}",
+            r.graded.as_str().to_uppercase()
         );
     }
     clause_lists(&mut s, r);
@@ -158,7 +160,7 @@ fn clause_lists(s: &mut String, r: &Report) {
             .keys()
             .filter(|c| r.blocked_by.contains_key(*c))
             .map(|c| {
-                let at = spec::clauses().iter().position(|x| &x.id == c);
+                let at = spec::all_clauses().iter().position(|x| &x.id == c);
                 (at.unwrap_or(usize::MAX), c)
             });
         let mut order: Vec<(usize, &String)> = order.collect();
