@@ -39,9 +39,10 @@ Modes:
   connects, runs it, disconnects and exits.
   Without one, it reads commands from stdin when stdin is not a terminal
   (one per line, as typed at the prompt; blank lines and '#' comments are
-  skipped; the connection is opened first; the first failure stops the
-  script unless --keep-going), and otherwise shows the interactive prompt
-  (type 'help' there).
+  skipped; 'connme', or else the first command that needs the server,
+  opens the connection; the first failure stops the script unless
+  --keep-going; at the end of input it says byebye), and otherwise shows
+  the interactive prompt (type 'help' there).
 
 Exit status:
   0  success
@@ -136,7 +137,7 @@ fn main() -> ExitCode {
 
 /// Connects, runs one command, says goodbye.
 fn one_shot(config: Config, one: OneShot) -> u8 {
-    let mut session = Session::new(config, Output::new(false));
+    let mut session = Session::new(config, Output::new(false)).connecting_on_demand();
     let command = match one {
         // Connecting shows the greeting: nothing else to run.
         OneShot::Connme => None,
@@ -146,13 +147,7 @@ fn one_shot(config: Config, one: OneShot) -> u8 {
         OneShot::Upload { path, name } => Some(Command::Upload { path, name }),
         OneShot::Rm { name } => Some(Command::Rm(name)),
     };
-    let result = match command {
-        None => session.run(Command::Connme).map(drop),
-        Some(command) => session
-            .connect_quietly()
-            .and_then(|()| session.run(command))
-            .map(drop),
-    };
+    let result = session.run(command.unwrap_or(Command::Connme)).map(drop);
     session.close();
     match result {
         Ok(()) => EXIT_OK,
@@ -163,13 +158,13 @@ fn one_shot(config: Config, one: OneShot) -> u8 {
     }
 }
 
-/// Reads commands from stdin, one per line.
+/// Reads commands from stdin, one per line (spec.md section 17.1).
+///
+/// Nothing is connected before the first command: `connme` opens the
+/// connection and reads the greeting without sending a `connme` line
+/// (CLIENT-4); a script that starts with another command connects for it.
 fn script(config: Config, keep_going: bool) -> u8 {
-    let mut session = Session::new(config, Output::new(false));
-    if let Err(error) = session.connect_quietly() {
-        session.out().error(&error);
-        return error.exit_code();
-    }
+    let mut session = Session::new(config, Output::new(false)).connecting_on_demand();
     let mut status = EXIT_OK;
     let stdin = std::io::stdin().lock();
     for (index, line) in stdin.split(b'\n').enumerate() {

@@ -49,17 +49,29 @@ pub struct Session {
     config: Config,
     client: Option<Client>,
     out: Output,
+    /// A command that needs a connection while there is none opens one
+    /// first (scripts and one-shot commands, as spec.md CLIENT-4 allows);
+    /// otherwise it fails with "not connected" (the prompt).
+    on_demand: bool,
 }
 
 impl Session {
-    /// A session that is not connected yet.
+    /// A session that is not connected yet; only `connme` connects.
     #[must_use]
     pub fn new(config: Config, out: Output) -> Self {
         Self {
             config,
             client: None,
             out,
+            on_demand: false,
         }
+    }
+
+    /// The session connects by itself for a command that needs it.
+    #[must_use]
+    pub fn connecting_on_demand(mut self) -> Self {
+        self.on_demand = true;
+        self
     }
 
     /// The configuration.
@@ -80,8 +92,9 @@ impl Session {
         self.client.is_some()
     }
 
-    /// Connects without printing the greeting (one-shot and script mode).
-    pub fn connect_quietly(&mut self) -> Result<(), ClientError> {
+    /// Connects without printing the greeting (for a command that needs a
+    /// connection, in one-shot and script mode).
+    fn connect_quietly(&mut self) -> Result<(), ClientError> {
         let (client, _greeting) =
             Client::connect(&self.config.host, self.config.port, self.config.timeout)?;
         self.client = Some(client);
@@ -146,6 +159,9 @@ impl Session {
     }
 
     fn client(&mut self) -> Result<&mut Client, ClientError> {
+        if self.client.is_none() && self.on_demand {
+            self.connect_quietly()?;
+        }
         let addr = self.config.addr();
         self.client
             .as_mut()

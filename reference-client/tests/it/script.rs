@@ -101,3 +101,57 @@ fn no_server_is_status_3() {
         .code(3)
         .stderr(contains("could not connect"));
 }
+
+/// A server that greets, answers `byebye` with `221`, and records the
+/// command lines it gets until the client closes (every read bounded).
+fn recording_server() -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let port = listener.local_addr().expect("local addr").port();
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("the client connects");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .expect("read timeout");
+        stream.write_all(b"220 mftp/1 ready\n").expect("greet");
+        let mut lines = Vec::new();
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).expect("read a line") == 0 {
+                return lines;
+            }
+            if line == "byebye\n" {
+                stream.write_all(b"221 bye\n").expect("answer byebye");
+            }
+            lines.push(line);
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn connme_opens_the_connection_without_a_connme_line() {
+    let ctx = Ctx::new();
+    let (port, server) = recording_server();
+    ctx.client_at(port)
+        .write_stdin("connme\nbyebye\n")
+        .assert()
+        .success()
+        .stdout(contains("connected to").and(contains("disconnected from")));
+    // spec.md CLIENT-4: connecting reads the greeting and sends nothing.
+    assert_eq!(server.join().expect("server thread"), ["byebye\n"]);
+}
+
+#[test]
+fn a_script_without_commands_never_connects() {
+    let ctx = Ctx::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let port = listener.local_addr().expect("local addr").port();
+    ctx.client_at(port)
+        .write_stdin("# nothing to do\n\n")
+        .assert()
+        .success();
+    listener.set_nonblocking(true).expect("nonblocking");
+    assert!(listener.accept().is_err(), "the client connected");
+}
