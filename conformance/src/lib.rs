@@ -52,11 +52,17 @@
 //! - [`client`]: the client suite: a scripted server per case, the client
 //!   started by the launch contract of spec.md section 17.1, and its cases.
 //!
+//! Grading many implementations at once (`mftp-grade`):
+//! - [`class`]: manifest, points, runs, sandbox, shards, and the class
+//!   reports (HTML grid, Markdown, JSON, JUnit, TAP, Gradescope, GitHub
+//!   Classroom).
+//!
 //! For the other crates' tests and benchmarks:
 //! - [`reference`](mod@reference): find or build the reference server, start it and wait
 //!   for `listening on ADDR`, kill and reap it on drop.
 
 pub mod case;
+pub mod class;
 pub mod cases;
 pub mod client;
 pub mod ctx;
