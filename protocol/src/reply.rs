@@ -306,7 +306,12 @@ impl FileSize {
     /// # Errors
     /// When a field is missing or malformed.
     pub fn parse(text: &str) -> Result<Self, BadReply> {
-        let bad = || BadReply(format!("213 {text}"));
+        let bad = || {
+            let mut line = Vec::new();
+            encode_reply(&mut line, Code::FileSize, text);
+            line.pop();
+            BadReply(String::from_utf8_lossy(&line).into_owned())
+        };
         let bytes = number_field(text).ok_or_else(bad)?;
         let mut fields = text.split(' ').skip(1);
         match (fields.next(), fields.next()) {
@@ -420,6 +425,10 @@ mod tests {
         }
         let with_text = FileSize::parse("5 0.00 MB (tiny)").expect("free text may follow");
         assert_eq!(with_text.bytes, 5);
+        assert_eq!(
+            FileSize::parse("5 x MB").map_err(|e| e.to_string()),
+            Err("malformed reply line: \"213 5 x MB\"".to_owned())
+        );
         for bad in [
             "",
             "5",
