@@ -144,6 +144,15 @@ fn serve(args: &Args) -> anyhow::Result<()> {
         .thread_name("mftp-conn")
         .build()?;
     let served = runtime.block_on(async {
+        // Over a file-size limit (RLIMIT_FSIZE) the kernel sends SIGXFSZ,
+        // whose default action kills the process. With a handler installed
+        // (tokio keeps it for the life of the process) the write fails with
+        // EFBIG instead, and the upload gets `451` like any write error.
+        if let Err(error) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(
+            rustix::process::Signal::XFSZ.as_raw(),
+        )) {
+            tracing::warn!(%error, "cannot catch SIGXFSZ; a file-size limit would stop the server");
+        }
         let addr = SocketAddr::new(args.listen, args.port);
         let listener = TcpListener::bind(addr).await.with_context(|| {
             format!("cannot listen on {addr}; is another server using it? try another --port")

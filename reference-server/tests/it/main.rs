@@ -3,6 +3,7 @@
 
 mod commands;
 mod concurrency;
+mod faults;
 mod launch;
 mod limits;
 mod memory;

@@ -37,7 +37,7 @@ fn three_hundred_open_connections_stay_under_64_mib() {
     for client in &mut clients {
         assert_eq!(client.code("connme"), 220);
     }
-    let pid = server.child.id();
+    let pid = server.pid();
     let threads = proc_status(pid, "Threads");
     assert!(
         threads >= CLIENTS as u64,
@@ -80,7 +80,7 @@ fn one_gib_download_stays_under_64_mib() {
         received += n as u64;
     }
     assert_eq!(client.cmd("size big.bin"), format!("213 {GIB} 1024.00 MB"));
-    let peak = peak_rss_kib(server.child.id());
+    let peak = peak_rss_kib(server.pid());
     assert!(peak < 64 * 1024, "server peak RSS {peak} KiB");
     assert!(found >= 2, "marks found: {found}");
 }

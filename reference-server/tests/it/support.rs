@@ -1,21 +1,23 @@
 //! Test context: a temp dir with `root/` served by the real binary on port
 //! 0 and `outside/` beside it, plus a small raw-TCP client.
 
+use conformance::reference::{ReferenceServer, StartOptions};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// How long any single read from the server may take in a test.
 pub const STEP: Duration = Duration::from_secs(10);
 
-/// A running server in its own temp dir; killed and reaped on drop.
+/// A running server in its own temp dir; killed and reaped on drop (by
+/// the shared launcher, `conformance::reference`).
 pub struct Server {
+    /// Declared first: the server is killed before its temp dir goes.
+    pub proc: ReferenceServer,
     pub dir: tempfile::TempDir,
     pub addr: SocketAddr,
-    pub child: Child,
-    _stdout: BufReader<ChildStdout>,
 }
 
 impl Server {
@@ -27,40 +29,55 @@ impl Server {
     /// Seeds the root with `seed(root)`, then starts the server with extra
     /// arguments.
     pub fn start_with(extra: &[&str], seed: impl FnOnce(&Path)) -> Self {
+        Self::start_under(&[], extra, seed)
+    }
+
+    /// As [`Server::start_with`], run through `wrapper` (for example
+    /// `["prlimit", "--fsize=1048576", "--"]`).
+    pub fn start_under(wrapper: &[&str], extra: &[&str], seed: impl FnOnce(&Path)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().join("root");
         std::fs::create_dir(&root).expect("root");
         std::fs::create_dir(dir.path().join("outside")).expect("outside");
         std::fs::write(dir.path().join("outside/secret.txt"), b"outside secret").expect("secret");
         seed(&root);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reference-server"))
+        let proc = Self::launch(wrapper, &root, extra);
+        let addr = proc.addr();
+        Self { proc, dir, addr }
+    }
+
+    /// Starts the binary on `root` and waits for its `listening on` line.
+    fn launch(wrapper: &[&str], root: &Path, extra: &[&str]) -> ReferenceServer {
+        let bin = env!("CARGO_BIN_EXE_reference-server");
+        let mut command = match wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        command
             .arg("--root")
-            .arg(&root)
+            .arg(root)
             .args(["--port", "0", "--log-level", "warn"])
             .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start reference-server");
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut line = String::new();
-        // The server prints its address once it listens; EOF means it died.
-        let read = stdout.read_line(&mut line);
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok());
-        let Some(addr) = addr else {
-            let _ = child.kill();
-            let status = child.wait();
-            panic!("server did not start: read {read:?}, line {line:?}, status {status:?}");
-        };
-        Self {
-            dir,
-            addr,
-            child,
-            _stdout: stdout,
-        }
+            .stdin(Stdio::null());
+        ReferenceServer::start_with(command, &StartOptions::default())
+            .unwrap_or_else(|e| panic!("server did not start: {e}"))
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would, and starts a
+    /// new one on the same root with the same arguments and a new port.
+    pub fn crash_and_restart(&mut self, extra: &[&str]) {
+        self.proc.stop();
+        self.proc = Self::launch(&[], &self.root(), extra);
+        self.addr = self.proc.addr();
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.proc.pid()
     }
 
     pub fn root(&self) -> PathBuf {
@@ -125,13 +142,6 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
         if is_dir {
             walk(base, &path, out);
         }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -82,7 +82,7 @@ fn graceful_shutdown_lets_uploads_finish() {
     assert_eq!(client.cmd("upload 10 late.txt"), "150 10");
     client.send(b"12345");
     let mut idle = server.connect();
-    send_sigterm(server.child.id());
+    send_sigterm(server.pid());
     // The idle client is told the server is going away.
     assert!(idle.line().starts_with("421 "));
     client.send(b"67890");
@@ -100,7 +100,7 @@ fn shutdown_cuts_a_stalled_upload_after_the_grace_period() {
     assert_eq!(client.cmd("upload 10 never.txt"), "150 10");
     client.send(b"12345");
     server.eventually("the partial upload exists", || server.partials() == 1);
-    send_sigterm(server.child.id());
+    send_sigterm(server.pid());
     // The client never sends the rest: after the grace period the server
     // closes the connection without a reply and exits.
     let mut rest = Vec::new();
@@ -110,7 +110,7 @@ fn shutdown_cuts_a_stalled_upload_after_the_grace_period() {
         "expected the connection cut, got {read:?} {rest:?}"
     );
     let deadline = std::time::Instant::now() + STEP;
-    while server.child.try_wait().expect("try_wait").is_none() {
+    while server.proc.try_wait().expect("try_wait").is_none() {
         assert!(
             std::time::Instant::now() < deadline,
             "the server did not exit"
