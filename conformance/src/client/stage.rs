@@ -177,12 +177,22 @@ impl Out {
 pub enum Pieces {
     /// One write.
     Whole,
+    /// One write per part (a reply line, an entry line, a block of data),
+    /// with a pause after each: what a server that writes as it goes
+    /// sends, and what a client that takes one `recv` for one line gets
+    /// while it waits. Cases where segmentation is not the subject send
+    /// this ([`APART`]), so that such a client fails CLIENT-7's cases and
+    /// not every case with a listing or a download.
+    Parts(Duration),
     /// One byte per write, with a pause after each.
     Bytewise(Duration),
     /// Writes of these sizes in turn, the rest in one last write, with a
     /// pause after each.
     Sizes(Vec<usize>, Duration),
 }
+
+/// Parts apart, [`GAP`] between writes.
+pub const APART: Pieces = Pieces::Parts(GAP);
 
 /// How the session of a client ended after its last command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,7 +214,16 @@ pub struct Peer {
     at: String,
     /// The clause a failure to send (the client gone) is blamed on.
     clause: &'static str,
+    /// When the last write ended: a new [`Out`] goes out no sooner than
+    /// [`GAP`] after it.
+    last_write: Instant,
 }
+
+/// The least time between two [`Out`]s (and between the parts of
+/// [`Pieces::Parts`]): a client waiting in `recv` gets each in a read of
+/// its own, so that only the cases about segmentation (CLIENT-7) see what
+/// a client that takes one `recv` for one reply does with two.
+pub const GAP: Duration = Duration::from_millis(20);
 
 impl Peer {
     /// Wraps an accepted connection.
@@ -219,7 +238,15 @@ impl Peer {
             step,
             at: "connme".into(),
             clause: "CLIENT-4",
+            last_write: Instant::now(),
         })
+    }
+
+    /// Blames failures to send from now on (the client closed or stopped
+    /// reading) on `clause`, until the next expected command names its
+    /// own.
+    pub fn blame(&mut self, clause: &'static str) {
+        self.clause = clause;
     }
 
     fn fail(
@@ -272,6 +299,7 @@ impl Peer {
                 out.len(),
                 pause.as_millis()
             )),
+            Pieces::Parts(_) => {}
             Pieces::Sizes(sizes, pause) => self.log.note(format!(
                 "the server sends the next {} bytes in writes of {} bytes and the rest, {} ms apart",
                 out.len(),
@@ -301,9 +329,23 @@ impl Peer {
         }
         let (sizes, pause): (Vec<usize>, Duration) = match pieces {
             Pieces::Whole => (Vec::new(), Duration::ZERO),
+            Pieces::Parts(p) => (
+                out.parts
+                    .iter()
+                    .map(|part| match part {
+                        Part::Reply(raw) | Part::Entry(raw) => raw.len(),
+                        Part::Data(n) => *n,
+                    })
+                    .collect(),
+                *p,
+            ),
             Pieces::Bytewise(p) => (vec![1; out.len()], *p),
             Pieces::Sizes(s, p) => (s.clone(), *p),
         };
+        let since = self.last_write.elapsed();
+        if since < GAP {
+            std::thread::sleep(GAP - since);
+        }
         let mut rest = out.bytes.as_slice();
         for size in sizes {
             if rest.is_empty() {
@@ -317,6 +359,7 @@ impl Peer {
         for chunk in rest.chunks(1 << 20) {
             self.write(chunk)?;
         }
+        self.last_write = Instant::now();
         Ok(())
     }
 
@@ -610,7 +653,7 @@ impl Peer {
 
     /// Waits up to `limit` for the client to close the connection; a
     /// `byebye` line first is allowed (and not answered). Returns how long
-    /// it took.
+    /// it took, and whether `byebye` came first.
     ///
     /// # Errors
     /// Other bytes, or still open at `limit`.
@@ -619,7 +662,7 @@ impl Peer {
         limit: Duration,
         clause: &'static str,
         expected: &str,
-    ) -> Result<Duration, Fail> {
+    ) -> Result<(Duration, bool), Fail> {
         let started = Instant::now();
         let step = self.conn.step;
         self.conn.step = limit;
@@ -628,7 +671,7 @@ impl Peer {
         match got {
             Closing::Closed | Closing::Reset => {
                 self.log_hangup();
-                Ok(started.elapsed())
+                Ok((started.elapsed(), false))
             }
             Closing::Open => Err(self.fail(
                 FailKind::Timeout,
@@ -644,7 +687,7 @@ impl Peer {
                 if is_command(&raw, "byebye") {
                     let left = limit.saturating_sub(started.elapsed());
                     self.expect_hangup(left, clause, expected)?;
-                    return Ok(started.elapsed());
+                    return Ok((started.elapsed(), true));
                 }
                 let clause = blame_connme(&raw, clause);
                 Err(self.fail(FailKind::Mismatch, clause, expected, shown_line(&raw)))

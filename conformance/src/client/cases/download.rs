@@ -6,7 +6,7 @@ use super::{C2, C7, C17, C18, C19, PAUSE, QUIET, case};
 use crate::cases::random;
 use crate::client::ClientCase;
 use crate::client::ctx::{Ctx, Exit};
-use crate::client::stage::{Next, Out, Pieces, is_command};
+use crate::client::stage::{APART, Next, Out, Pieces, is_command};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<ClientCase> {
@@ -80,14 +80,14 @@ fn exact(ctx: &mut Ctx) -> Result<(), Fail> {
         s.expect_command(&format!("download {name}"), "CLIENT-17")?;
         s.send(
             Out::new().reply(&format!("150 {}", data.len())).data(data),
-            &Pieces::Whole,
+            &APART,
         )?;
     }
     // The byte after the data begins the next reply.
     s.expect_command("size a.txt", "CLIENT-17")?;
     s.reply("213 5 0.00 MB")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-17")?;
+    ctx.wait_exit()?;
     ctx.expect_work(
         &[
             ("bytes.bin", &bytes),
@@ -96,7 +96,9 @@ fn exact(ctx: &mut Ctx) -> Result<(), Fail> {
             ("café naïve.bin", b"\x00\xff\n"),
         ],
         "CLIENT-17",
-    )
+    )?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn pieces(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -111,15 +113,19 @@ fn pieces(ctx: &mut Ctx) -> Result<(), Fail> {
         &Pieces::Sizes(vec![1, 2, 3, 5, 8, 4096], PAUSE),
     )?;
     s.expect_command("download b.bin", "CLIENT-17")?;
+    // The reply and the start of the data in one write: a client that
+    // drops what came with the reply waits for bytes that never come.
     let head = Out::new().reply(&format!("150 {}", b.len())).data(&b[..10]);
     s.send(head, &Pieces::Whole)?;
     s.send(
         Out::new().data(&b[10..]),
         &Pieces::Sizes(vec![7, 1000], PAUSE),
     )?;
-    s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-17")?;
-    ctx.expect_work(&[("a.bin", &a), ("b.bin", &b)], "CLIENT-17")
+    s.expect_end("CLIENT-7")?;
+    ctx.wait_exit()?;
+    ctx.expect_work(&[("a.bin", &a), ("b.bin", &b)], "CLIENT-17")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn large(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -129,11 +135,13 @@ fn large(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_command("download big.bin", "CLIENT-17")?;
     s.send(
         Out::new().reply(&format!("150 {}", big.len())).data(&big),
-        &Pieces::Whole,
+        &APART,
     )?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-17")?;
-    ctx.expect_work(&[("big.bin", &big)], "CLIENT-17")
+    ctx.wait_exit()?;
+    ctx.expect_work(&[("big.bin", &big)], "CLIENT-17")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn error_saves_nothing(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -142,8 +150,10 @@ fn error_saves_nothing(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_command("download nope.bin", "CLIENT-17")?;
     s.reply("550 no such file")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Failure, "CLIENT-2")?;
-    ctx.expect_work(&[], "CLIENT-17")
+    ctx.wait_exit()?;
+    ctx.expect_work(&[], "CLIENT-17")?;
+    ctx.expect_exit(Exit::Failure)?;
+    Ok(())
 }
 
 fn appears_complete(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -151,20 +161,19 @@ fn appears_complete(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.launch("connme\ndownload part.bin\n")?;
     let mut s = ctx.session()?;
     s.expect_command("download part.bin", "CLIENT-18")?;
-    s.send(
-        Out::new().reply("150 8192").data(&data[..4096]),
-        &Pieces::Whole,
-    )?;
+    s.send(Out::new().reply("150 8192").data(&data[..4096]), &APART)?;
     ctx.expect_absent_for(
         "part.bin",
         QUIET,
         "CLIENT-18",
         "nothing under the name `part.bin` until all 8192 bytes have arrived (a temporary file under another name may exist)",
     )?;
-    s.send(Out::new().data(&data[4096..]), &Pieces::Whole)?;
+    s.send(Out::new().data(&data[4096..]), &APART)?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-18")?;
-    ctx.expect_work(&[("part.bin", &data)], "CLIENT-18")
+    ctx.wait_exit()?;
+    ctx.expect_work(&[("part.bin", &data)], "CLIENT-18")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn lost(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -175,11 +184,12 @@ fn lost(ctx: &mut Ctx) -> Result<(), Fail> {
         s.expect_command("download cut.bin", "CLIENT-18")?;
         s.send(
             Out::new().reply(&format!("150 {announced}")).data(&data),
-            &Pieces::Whole,
+            &APART,
         )?;
         s.close();
-        ctx.expect_exit(Exit::Failure, "CLIENT-18")?;
+        ctx.wait_exit()?;
         ctx.expect_work(&[], "CLIENT-18")?;
+        ctx.expect_exit(Exit::Failure)?;
     }
     Ok(())
 }
@@ -196,7 +206,7 @@ fn no_overwrite(ctx: &mut Ctx) -> Result<(), Fail> {
         // The client may ask the server first, or not at all.
         if let Next::Line(raw) = s.next("CLIENT-19", expected)? {
             if is_command(&raw, &format!("download {name}")) {
-                s.send(Out::new().reply("150 5").data(b"hello"), &Pieces::Whole)?;
+                s.send(Out::new().reply("150 5").data(b"hello"), &APART)?;
                 s.expect_end("CLIENT-1")?;
             } else if is_command(&raw, "byebye") {
                 s.answer_byebye("CLIENT-1")?;
@@ -208,8 +218,9 @@ fn no_overwrite(ctx: &mut Ctx) -> Result<(), Fail> {
                 ));
             }
         }
-        ctx.expect_exit(Exit::Failure, "CLIENT-19")?;
+        ctx.wait_exit()?;
         ctx.expect_work(&[], "CLIENT-19")?;
+        ctx.expect_exit(Exit::Failure)?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::{C5, C6, C14, QUIET, case};
 use crate::client::ClientCase;
 use crate::client::ctx::{Ctx, Exit};
-use crate::client::stage::{Out, Pieces};
+use crate::client::stage::{APART, Out};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<ClientCase> {
@@ -36,7 +36,7 @@ fn names_as_typed(ctx: &mut Ctx) -> Result<(), Fail> {
     ))?;
     let mut s = ctx.session()?;
     s.expect_command("ls my dir", "CLIENT-5")?;
-    s.send(Out::new().listing(&["inner.txt"]), &Pieces::Whole)?;
+    s.send(Out::new().listing(&["inner.txt"]), &APART)?;
     s.expect_command("size my file.txt", "CLIENT-5")?;
     s.reply("213 20 0.00 MB")?;
     s.expect_command("rm café/naïve.bin", "CLIENT-5")?;
@@ -44,19 +44,18 @@ fn names_as_typed(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_command(&format!("size {NFD}"), "CLIENT-5")?;
     s.reply("213 3 0.00 MB")?;
     s.expect_command("download 😀 x.bin", "CLIENT-5")?;
-    s.send(
-        Out::new().reply("150 4").data(b"\xf0\x9f\x98\x80"),
-        &Pieces::Whole,
-    )?;
+    s.send(Out::new().reply("150 4").data(b"\xf0\x9f\x98\x80"), &APART)?;
     s.expect_command("ls docs/sub dir", "CLIENT-5")?;
-    s.send(Out::new().listing(&[]), &Pieces::Whole)?;
+    s.send(Out::new().listing(&[]), &APART)?;
     s.expect_upload(3, up, "CLIENT-5")?;
     s.reply("150 3")?;
     s.expect_data(b"abc", "CLIENT-5")?;
     s.reply("226 3")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-2")?;
-    ctx.expect_work(&[("😀 x.bin", b"\xf0\x9f\x98\x80")], "CLIENT-17")
+    ctx.wait_exit()?;
+    ctx.expect_work(&[("😀 x.bin", b"\xf0\x9f\x98\x80")], "CLIENT-17")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn one_at_a_time(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -65,21 +64,20 @@ fn one_at_a_time(ctx: &mut Ctx) -> Result<(), Fail> {
     let mut s = ctx.session()?;
     s.expect_command("ls", "CLIENT-6")?;
     s.expect_quiet(QUIET, "CLIENT-6", wait)?;
-    s.send(
-        Out::new().reply("200 2").entry_raw(b"a.txt\n"),
-        &Pieces::Whole,
-    )?;
+    s.send(Out::new().reply("200 2").entry_raw(b"a.txt\n"), &APART)?;
     s.expect_quiet(QUIET, "CLIENT-6", wait)?;
-    s.send(Out::new().entry_raw(b"b.bin\n"), &Pieces::Whole)?;
+    s.send(Out::new().entry_raw(b"b.bin\n"), &APART)?;
     s.expect_command("size a.txt", "CLIENT-6")?;
     s.reply("213 5 0.00 MB")?;
     s.expect_command("download b.bin", "CLIENT-6")?;
-    s.send(Out::new().reply("150 6").data(b"abc"), &Pieces::Whole)?;
+    s.send(Out::new().reply("150 6").data(b"abc"), &APART)?;
     s.expect_quiet(QUIET, "CLIENT-6", wait)?;
-    s.send(Out::new().data(b"def"), &Pieces::Whole)?;
+    s.send(Out::new().data(b"def"), &APART)?;
     s.expect_command("rm b.bin", "CLIENT-6")?;
     s.reply("250 removed")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-2")?;
-    ctx.expect_work(&[("b.bin", b"abcdef")], "CLIENT-17")
+    ctx.wait_exit()?;
+    ctx.expect_work(&[("b.bin", b"abcdef")], "CLIENT-17")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }

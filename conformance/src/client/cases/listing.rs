@@ -4,7 +4,7 @@
 use super::{C12, C13, case};
 use crate::client::ClientCase;
 use crate::client::ctx::{Ctx, Exit};
-use crate::client::stage::{Out, Pieces};
+use crate::client::stage::{APART, Out};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<ClientCase> {
@@ -37,15 +37,17 @@ fn entries(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.launch("connme\nls\nls empty\nsize a.txt\n")?;
     let mut s = ctx.session()?;
     s.expect_command("ls", "CLIENT-12")?;
-    s.send(Out::new().listing(ENTRIES), &Pieces::Whole)?;
+    s.send(Out::new().listing(ENTRIES), &APART)?;
     s.expect_command("ls empty", "CLIENT-12")?;
-    s.send(Out::new().listing(&[]), &Pieces::Whole)?;
+    s.send(Out::new().listing(&[]), &APART)?;
     // A client still waiting for an entry after `200 0` never sends this.
     s.expect_command("size a.txt", "CLIENT-12")?;
     s.reply("213 5 0.00 MB")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-12")?;
-    ctx.expect_output(ENTRIES, "CLIENT-12")
+    ctx.wait_exit()?;
+    ctx.expect_output(ENTRIES, "CLIENT-12")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn sizes(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -56,11 +58,13 @@ fn sizes(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_command("size huge.bin", "CLIENT-13")?;
     s.reply("213 9223372036854775807 8796093022208.00 MB")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-13")?;
+    ctx.wait_exit()?;
     ctx.expect_output_any(&["131072", "0.13"], "CLIENT-13", "the size of a.bin")?;
     ctx.expect_output_any(
         &["9223372036854775807", "8796093022208.00"],
         "CLIENT-13",
         "the size of huge.bin",
-    )
+    )?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }

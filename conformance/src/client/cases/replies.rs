@@ -5,7 +5,7 @@
 use super::{C2, C7, C8, C12, C13, FRAME_11, PAUSE, case};
 use crate::client::ClientCase;
 use crate::client::ctx::{Ctx, Exit};
-use crate::client::stage::{Out, Pieces};
+use crate::client::stage::{APART, Out, Pieces};
 use crate::fail::Fail;
 
 pub fn cases() -> Vec<ClientCase> {
@@ -47,6 +47,7 @@ fn bytewise(ctx: &mut Ctx) -> Result<(), Fail> {
     let slowly = Pieces::Bytewise(PAUSE);
     ctx.launch("connme\nls\nsize a.txt\ndownload a.txt\n")?;
     let mut s = ctx.accept()?;
+    s.blame("CLIENT-7");
     s.send(Out::new().reply("220 mftp/1 ready"), &slowly)?;
     s.expect_command("ls", "CLIENT-7")?;
     s.send(Out::new().listing(&["a.txt", "docs/"]), &slowly)?;
@@ -55,10 +56,12 @@ fn bytewise(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_command("download a.txt", "CLIENT-7")?;
     s.send(Out::new().reply("150 5").data(b"hello"), &slowly)?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-7")?;
+    ctx.wait_exit()?;
     ctx.expect_output(&["a.txt", "docs/"], "CLIENT-12")?;
     ctx.expect_output_any(&["131072", "0.13"], "CLIENT-13", "the size")?;
-    ctx.expect_work(&[("a.txt", b"hello")], "CLIENT-7")
+    ctx.expect_work(&[("a.txt", b"hello")], "CLIENT-7")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn one_write(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -77,16 +80,18 @@ fn one_write(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_command("size a.txt", "CLIENT-7")?;
     s.reply("213 12 0.00 MB")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-7")?;
+    ctx.wait_exit()?;
     ctx.expect_output(&["a.txt", "b.txt", "docs/"], "CLIENT-12")?;
-    ctx.expect_work(&[("a.txt", b"hello\nworld\n")], "CLIENT-7")
+    ctx.expect_work(&[("a.txt", b"hello\nworld\n")], "CLIENT-7")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn crlf(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.local("up.txt", b"abc")?;
     ctx.launch("connme\nls\nsize a.txt\ndownload a.txt\nupload up.txt\n")?;
     let mut s = ctx.accept()?;
-    let whole = Pieces::Whole;
+    let whole = APART;
     s.send(Out::new().reply_raw(b"220 mftp/1\r\n"), &whole)?;
     s.expect_command("ls", "CLIENT-7")?;
     let listing = Out::new()
@@ -103,10 +108,12 @@ fn crlf(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_data(b"abc", "CLIENT-7")?;
     s.send(Out::new().reply_raw(b"226 3\r\n"), &whole)?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-7")?;
+    ctx.wait_exit()?;
     ctx.expect_output(&["a.txt", "docs/"], "CLIENT-12")?;
     ctx.expect_output_lacks(&["a.txt\r", "docs/\r"], "CLIENT-7")?;
-    ctx.expect_work(&[("a.txt", b"hello")], "CLIENT-7")
+    ctx.expect_work(&[("a.txt", b"hello")], "CLIENT-7")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn free_text(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -119,22 +126,24 @@ fn free_text(ctx: &mut Ctx) -> Result<(), Fail> {
         .reply("200 2 entries (7 hidden)")
         .entry_raw(b"a.txt\n")
         .entry_raw(b"docs/\n");
-    s.send(listing, &Pieces::Whole)?;
+    s.send(listing, &APART)?;
     s.expect_command("size a.txt", "FRAME-11")?;
     s.reply("213 5 0.00 MB (40 bits, not 7)")?;
     s.expect_command("download a.txt", "FRAME-11")?;
     s.send(
         Out::new().reply("150 5 bytes follow, not 9").data(b"hello"),
-        &Pieces::Whole,
+        &APART,
     )?;
     s.expect_upload(3, "up.txt", "FRAME-11")?;
     s.reply("150 3 go ahead, send 99")?;
     s.expect_data(b"abc", "FRAME-11")?;
     s.reply("226 3 stored; 550 would be an error")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "FRAME-11")?;
+    ctx.wait_exit()?;
     ctx.expect_output(&["a.txt", "docs/"], "FRAME-11")?;
-    ctx.expect_work(&[("a.txt", b"hello")], "FRAME-11")
+    ctx.expect_work(&[("a.txt", b"hello")], "FRAME-11")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn errors(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -149,8 +158,9 @@ fn errors(ctx: &mut Ctx) -> Result<(), Fail> {
         s.expect_command(command, "CLIENT-8")?;
         s.reply(&format!("{code} {text}"))?;
         s.expect_end("CLIENT-1")?;
-        ctx.expect_exit(Exit::Failure, "CLIENT-8")?;
+        ctx.wait_exit()?;
         ctx.expect_output_any(&[code, text], "CLIENT-8", "the error reply")?;
+        ctx.expect_exit(Exit::Failure)?;
     }
     ctx.expect_work(&[], "CLIENT-1")
 }

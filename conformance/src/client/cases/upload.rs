@@ -71,8 +71,10 @@ fn exact_length(ctx: &mut Ctx) -> Result<(), Fail> {
         s.reply(&format!("226 {n}"))?;
     }
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-2")?;
-    ctx.expect_work(&[], "CLIENT-1")
+    ctx.wait_exit()?;
+    ctx.expect_work(&[], "CLIENT-1")?;
+    ctx.expect_exit(Exit::Success)?;
+    Ok(())
 }
 
 fn missing_local(ctx: &mut Ctx) -> Result<(), Fail> {
@@ -82,7 +84,7 @@ fn missing_local(ctx: &mut Ctx) -> Result<(), Fail> {
         let mut s = ctx.session()?;
         s.at(format!("upload {name} (no such local file)"));
         s.expect_end("CLIENT-14")?;
-        ctx.expect_exit(Exit::Failure, "CLIENT-14")?;
+        ctx.expect_exit(Exit::Failure)?;
     }
     ctx.expect_work(&[], "CLIENT-1")
 }
@@ -101,7 +103,7 @@ fn waits_for_150(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_data(EVIL, "CLIENT-16")?;
     s.reply(&format!("226 {}", EVIL.len()))?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-2")?;
+    ctx.expect_exit(Exit::Success)?;
     Ok(())
 }
 
@@ -113,7 +115,7 @@ fn refused(ctx: &mut Ctx) -> Result<(), Fail> {
     s.reply("554 already exists")?;
     // Data sent now would be read as the command `rm victim.txt`.
     s.expect_end("CLIENT-15")?;
-    ctx.expect_exit(Exit::Failure, "CLIENT-2")?;
+    ctx.expect_exit(Exit::Failure)?;
     Ok(())
 }
 
@@ -134,7 +136,7 @@ fn exact_data(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_command("size big.bin", "CLIENT-16")?;
     s.reply(&format!("213 {} 8.00 MB", big.len()))?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Success, "CLIENT-2")?;
+    ctx.expect_exit(Exit::Success)?;
 
     // The server fails the upload after the data.
     ctx.local("x.txt", b"12345")?;
@@ -145,10 +147,12 @@ fn exact_data(ctx: &mut Ctx) -> Result<(), Fail> {
     s.expect_data(b"12345", "CLIENT-16")?;
     s.reply("452 insufficient storage")?;
     s.expect_end("CLIENT-1")?;
-    ctx.expect_exit(Exit::Failure, "CLIENT-16")?;
+    ctx.wait_exit()?;
     ctx.expect_output_any(
         &["452", "insufficient storage"],
         "CLIENT-8",
         "the error reply",
-    )
+    )?;
+    ctx.expect_exit(Exit::Failure)?;
+    Ok(())
 }
