@@ -50,7 +50,8 @@
 //!
 //! Grading a client instead (`--client`, `--client-cmd`):
 //! - [`client`]: the client suite: a scripted server per case, the client
-//!   started by the launch contract of spec.md section 17.1, and its cases.
+//!   started by the launch contract of spec.md section 17.1, its cases, and
+//!   the client × server interop grid (`mftp-interop`).
 //!
 //! Grading many implementations at once (`mftp-grade`):
 //! - [`class`]: manifest, points, runs, sandbox, shards, and the class

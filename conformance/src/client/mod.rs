@@ -24,11 +24,14 @@
 //! - [`runner`]: runs one case, explains a failure (two-sided transcript,
 //!   the client's input, exit, output and working directory).
 //! - [`cases`]: the cases, one module per area of section 17.
+//! - [`interop`]: every listed client against every listed server through
+//!   a fixed script of real transfers, as a grid (`mftp-interop`).
 
 use crate::case::Case;
 
 pub mod cases;
 pub mod ctx;
+pub mod interop;
 pub mod launch;
 pub mod runner;
 pub mod stage;

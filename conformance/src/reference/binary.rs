@@ -1,5 +1,5 @@
-//! Finding the reference server's binary, and building it with cargo when
-//! it is missing or older than its sources.
+//! Finding the reference server's (or client's) binary, and building it
+//! with cargo when it is missing or older than its sources.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -35,18 +35,19 @@ impl Profile {
     }
 }
 
-/// Why the reference server binary is not at hand. The texts end up in
-/// the suite's summary ("no --server given and …").
+/// Why a reference binary (`reference-server`, `reference-client`) is not
+/// at hand. The texts end up in the suite's summary ("no --server given
+/// and …").
 #[derive(Clone, Debug)]
 pub enum FindError {
     /// Not next to the running executable, and `$CARGO` is not set.
-    NoCargo,
+    NoCargo(&'static str),
     /// The workspace directory the suite was built in is unknown.
     NoWorkspace,
     /// Cargo could not be run.
-    Cargo(String),
+    Cargo(&'static str, String),
     /// `cargo build` failed (its own output went to stderr).
-    BuildFailed(String),
+    BuildFailed(&'static str, String),
     /// Built, yet not where it was looked for.
     NotFound(PathBuf),
 }
@@ -54,21 +55,16 @@ pub enum FindError {
 impl std::fmt::Display for FindError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FindError::NoCargo => write!(
+            FindError::NoCargo(p) => write!(
                 f,
-                "the reference server binary is missing (and cargo is not at hand to build it)"
+                "the {p} binary is missing (and cargo is not at hand to build it)"
             ),
             FindError::NoWorkspace => write!(f, "no workspace directory"),
-            FindError::Cargo(e) => {
-                write!(f, "could not run cargo to build the reference server: {e}")
+            FindError::Cargo(p, e) => write!(f, "could not run cargo to build the {p}: {e}"),
+            FindError::BuildFailed(p, status) => write!(f, "building the {p} failed ({status})"),
+            FindError::NotFound(path) => {
+                write!(f, "{} was not found after building it", path.display())
             }
-            FindError::BuildFailed(status) => {
-                write!(f, "building the reference server failed ({status})")
-            }
-            FindError::NotFound(_) => write!(
-                f,
-                "the reference server binary was not found after building it"
-            ),
         }
     }
 }
@@ -101,8 +97,28 @@ pub fn reference_server_binary_for(profile: Profile) -> Result<PathBuf, FindErro
         Profile::Dev => &DEV,
         Profile::Release => &RELEASE,
     };
-    cell.get_or_init(|| find_or_build(profile)).clone()
+    cell.get_or_init(|| find_or_build(SERVER, profile)).clone()
 }
+
+/// The reference client's binary for the running executable's profile,
+/// found or built as [`reference_server_binary_for`] finds the server's
+/// (sources: the reference-client and protocol crates, the workspace
+/// manifest and lock file).
+///
+/// # Errors
+/// Not found, or the build failed.
+pub fn reference_client_binary() -> Result<PathBuf, FindError> {
+    static CELL: OnceLock<Result<PathBuf, FindError>> = OnceLock::new();
+    CELL.get_or_init(|| find_or_build(CLIENT, Profile::current()))
+        .clone()
+}
+
+/// A binary of the workspace: its package (and binary) name.
+#[derive(Clone, Copy)]
+struct Package(&'static str);
+
+const SERVER: Package = Package("reference-server");
+const CLIENT: Package = Package("reference-client");
 
 /// The directory of the running executable, `deps/` left: where cargo puts
 /// the binaries of its profile.
@@ -115,9 +131,9 @@ fn profile_dir() -> Option<PathBuf> {
     Some(dir)
 }
 
-/// Where the binary of `profile` is, if it is there.
-fn existing(profile: Profile) -> Option<PathBuf> {
-    let name = format!("reference-server{}", std::env::consts::EXE_SUFFIX);
+/// Where the binary of `package` and `profile` is, if it is there.
+fn existing(package: Package, profile: Profile) -> Option<PathBuf> {
+    let name = format!("{}{}", package.0, std::env::consts::EXE_SUFFIX);
     let dir = profile_dir()?;
     let dir = if Profile::current() == profile {
         dir
@@ -127,9 +143,9 @@ fn existing(profile: Profile) -> Option<PathBuf> {
     Some(dir.join(name)).filter(|p| p.is_file())
 }
 
-fn find_or_build(profile: Profile) -> Result<PathBuf, FindError> {
+fn find_or_build(package: Package, profile: Profile) -> Result<PathBuf, FindError> {
     let Some(cargo) = std::env::var_os("CARGO") else {
-        return existing(profile).ok_or(FindError::NoCargo);
+        return existing(package, profile).ok_or(FindError::NoCargo(package.0));
     };
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -138,13 +154,13 @@ fn find_or_build(profile: Profile) -> Result<PathBuf, FindError> {
     // Up to date already (as after `cargo test --workspace`, which builds
     // it): building again would cost a rebuild of its dependencies with
     // `-p reference-server`'s own feature set, ~15 s on a fresh clone.
-    if let Some(binary) = existing(profile)
-        && modified(&binary) >= newest_source(&workspace)
+    if let Some(binary) = existing(package, profile)
+        && modified(&binary) >= newest_source(&workspace, package)
     {
         return Ok(binary);
     }
     let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "-p", "reference-server"]);
+    build.args(["build", "--quiet", "-p", package.0]);
     if profile == Profile::Release {
         build.arg("--release");
     }
@@ -152,13 +168,12 @@ fn find_or_build(profile: Profile) -> Result<PathBuf, FindError> {
         .current_dir(&workspace)
         .stdin(Stdio::null())
         .status()
-        .map_err(|e| FindError::Cargo(e.to_string()))?;
+        .map_err(|e| FindError::Cargo(package.0, e.to_string()))?;
     if !status.success() {
-        return Err(FindError::BuildFailed(status.to_string()));
+        return Err(FindError::BuildFailed(package.0, status.to_string()));
     }
-    existing(profile).ok_or_else(|| {
-        FindError::NotFound(profile_dir().unwrap_or_default().join("reference-server"))
-    })
+    existing(package, profile)
+        .ok_or_else(|| FindError::NotFound(profile_dir().unwrap_or_default().join(package.0)))
 }
 
 /// When a file was last modified; the epoch if that cannot be read.
@@ -168,9 +183,9 @@ fn modified(path: &Path) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-/// The newest modification time among the reference server's sources:
-/// its crate, the protocol crate, and the workspace manifest and lock file.
-fn newest_source(workspace: &Path) -> SystemTime {
+/// The newest modification time among a reference binary's sources: its
+/// crate, the protocol crate, and the workspace manifest and lock file.
+fn newest_source(workspace: &Path, package: Package) -> SystemTime {
     fn walk(path: &Path, newest: &mut SystemTime, depth: usize) {
         *newest = (*newest).max(modified(path));
         if depth == 0 || !path.is_dir() {
@@ -181,7 +196,7 @@ fn newest_source(workspace: &Path) -> SystemTime {
         }
     }
     let mut newest = SystemTime::UNIX_EPOCH;
-    for part in ["reference-server", "protocol", "Cargo.toml", "Cargo.lock"] {
+    for part in [package.0, "protocol", "Cargo.toml", "Cargo.lock"] {
         walk(&workspace.join(part), &mut newest, 8);
     }
     newest

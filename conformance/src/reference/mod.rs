@@ -58,7 +58,10 @@ use std::time::{Duration, Instant};
 
 mod binary;
 
-pub use binary::{FindError, Profile, reference_server_binary, reference_server_binary_for};
+pub use binary::{
+    FindError, Profile, reference_client_binary, reference_server_binary,
+    reference_server_binary_for,
+};
 
 /// Where a started server's stderr goes.
 #[derive(Clone, Debug, Default)]
