@@ -431,6 +431,15 @@ fn main() {
     }
     let threads = args.test_threads.unwrap_or(DEFAULT_THREADS);
     let _ = TMPDIR.set(suite_tmpdir(threads));
+    let bytecode_dir = if list {
+        None
+    } else {
+        tempfile::Builder::new()
+            .prefix("mftp-kill-table-pyc-")
+            .tempdir()
+            .ok()
+    };
+    let _ = BYTECODE.set(bytecode_dir.as_ref().and_then(|d| compile_server(d.path())));
     let trials: Vec<Trial> = TABLE
         .iter()
         .enumerate()
@@ -441,7 +450,34 @@ fn main() {
     if !list {
         print_table(started.elapsed(), threads);
     }
+    drop(bytecode_dir); // `exit` skips destructors
     conclusion.exit();
+}
+
+/// `server.py` compiled once for the whole table, when that worked.
+static BYTECODE: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Compiles `server.py` to `dir/server.pyc`, which Python runs like the
+/// script itself. A script is compiled again at every start (Python caches
+/// the bytecode of imported modules only), and the ~4500 server starts of
+/// a table would spend a quarter of their start-up doing that.
+fn compile_server(dir: &Path) -> Option<PathBuf> {
+    let py = python().ok()?;
+    let pyc = dir.join("server.pyc");
+    Command::new(&py.exe)
+        .args([
+            "-S",
+            "-c",
+            "import py_compile, sys; py_compile.compile(sys.argv[1], sys.argv[2], doraise=True)",
+        ])
+        .arg(server_py())
+        .arg(&pyc)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+        .then_some(pyc)
 }
 
 /// Pulls the suite's options (and their values) out of the arguments.
@@ -577,12 +613,18 @@ fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
     // and `site` runs every `.pth` hook of site-packages, which can cost
     // more than the rest of Python's start (50 ms on a pyenv build with a
     // certifi hook), paid by each of the ~4500 server starts of a table.
-    let template = format!(
-        "{} -S {}{} --root {{root}} --port {{port}}",
-        shell_quote(&py.exe),
-        shell_quote(&server_py().to_string_lossy()),
-        server_option(v)
-    );
+    let command = |script: &Path| {
+        format!(
+            "{} -S {}{} --root {{root}} --port {{port}}",
+            shell_quote(&py.exe),
+            shell_quote(&script.to_string_lossy()),
+            server_option(v)
+        )
+    };
+    let script = BYTECODE.get().cloned().flatten();
+    let template = command(script.as_deref().unwrap_or(&server_py()));
+    // What a reader runs to see the same: the script itself.
+    let shown = command(&server_py());
     let out = std::fs::File::create(&out_path).map_err(|e| format!("{e}"))?;
     let err = out.try_clone().map_err(|e| format!("{e}"))?;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_conformance"));
@@ -609,10 +651,16 @@ fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
     let status = run_with_deadline(cmd, DEADLINE)?;
     let secs = started.elapsed().as_secs_f64();
     let output = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let compiled = script.as_ref().map_or_else(String::new, |p| {
+        format!(
+            "\n(the table runs server.py compiled once, as {})",
+            p.display()
+        )
+    });
     let context = |what: &str| {
         format!(
-            "{what}\ncommand: conformance --server-cmd {} -q\nlast lines of its output:\n{}",
-            shell_quote(&template),
+            "{what}\ncommand: conformance --server-cmd {} -q{compiled}\nlast lines of its output:\n{}",
+            shell_quote(&shown),
             tail(&output, 40)
         )
     };
