@@ -119,7 +119,13 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
                         .ok_or("--parallel: expected a number of at least 1")?,
                 );
             }
-            "--reruns" => a.reruns = Some(value()?.parse().map_err(|_| "--reruns: expected a number")?),
+            "--reruns" => {
+                a.reruns = Some(
+                    value()?
+                        .parse()
+                        .map_err(|_| "--reruns: expected a number")?,
+                )
+            }
             "--shard" => a.shard = Some(shard::parse(&value()?)?),
             "--only" => a.only.push(value()?),
             "--previous" => a.previous = Some(PathBuf::from(value()?)),
@@ -348,7 +354,9 @@ fn grade_main(argv: Vec<String>) -> i32 {
             eprintln!("\nmftp-grade: interrupted again; exiting now");
             std::process::exit(2);
         }
-        eprintln!("\nmftp-grade: interrupted: stopping the running suites (their partial results are kept)");
+        eprintln!(
+            "\nmftp-grade: interrupted: stopping the running suites (their partial results are kept)"
+        );
         run::request_stop();
     });
     eprintln!(
@@ -358,7 +366,11 @@ fn grade_main(argv: Vec<String>) -> i32 {
         total,
         if total == 1 { "" } else { "s" },
         parallel,
-        if opts.sandbox.is_some() { ", sandboxed" } else { "" }
+        if opts.sandbox.is_some() {
+            ", sandboxed"
+        } else {
+            ""
+        }
     );
     let mut report = ClassReport::new(&loaded, a.shard.into_iter().collect(), total);
     let results = run::grade_all(&jobs, &opts, &report.clauses, &report.scoring);
@@ -438,7 +450,8 @@ fn merge_main(argv: Vec<String>) -> i32 {
 
 fn write(path: &Path, text: &str, what: &str) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("{what}: {}", path.display());
@@ -490,7 +503,8 @@ fn write_outputs(r: &ClassReport, o: &Outputs) -> Result<(), String> {
             let slug = crate::case::slug(&i.name);
             write(
                 &dir.join("gradescope").join(&slug).join("results.json"),
-                &serde_json::to_string_pretty(&report::gradescope::render(r, i)).map_err(|e| e.to_string())?,
+                &serde_json::to_string_pretty(&report::gradescope::render(r, i))
+                    .map_err(|e| e.to_string())?,
                 "Gradescope",
             )?;
             write(
@@ -519,14 +533,16 @@ fn write_outputs(r: &ClassReport, o: &Outputs) -> Result<(), String> {
         if let [only] = r.implementations.as_slice() {
             write(
                 p,
-                &serde_json::to_string_pretty(&report::gradescope::render(r, only)).map_err(|e| e.to_string())?,
+                &serde_json::to_string_pretty(&report::gradescope::render(r, only))
+                    .map_err(|e| e.to_string())?,
                 "Gradescope",
             )?;
         } else {
             for i in &r.implementations {
                 write(
                     &p.join(crate::case::slug(&i.name)).join("results.json"),
-                    &serde_json::to_string_pretty(&report::gradescope::render(r, i)).map_err(|e| e.to_string())?,
+                    &serde_json::to_string_pretty(&report::gradescope::render(r, i))
+                        .map_err(|e| e.to_string())?,
                     "Gradescope",
                 )?;
             }
@@ -541,7 +557,11 @@ fn write_outputs(r: &ClassReport, o: &Outputs) -> Result<(), String> {
         };
         let mut lines = String::new();
         for i in &r.implementations {
-            lines.push_str(&report::classroom::output_line(&classroom_name(r, &i.name), r, i));
+            lines.push_str(&report::classroom::output_line(
+                &classroom_name(r, &i.name),
+                r,
+                i,
+            ));
         }
         append(&path, &lines)?;
     }

@@ -145,7 +145,12 @@ fn read_for(s: &mut TcpStream, limit: Duration) -> (Vec<u8>, bool) {
         match s.read(&mut buf) {
             Ok(0) => return (got, true),
             Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
                 if got.contains(&b'\n') {
                     return (got, false);
                 }
@@ -324,7 +329,11 @@ fn probe_hint(p: &Probe) -> Option<String> {
         } else if p.after_ls.is_empty() {
             format!(
                 "it accepts the connection but sends nothing, not even after `ls`{}: FRAME-1 requires the greeting `220 mftp/1` first",
-                if p.closed_after_ls { " (then it closed)" } else { "" }
+                if p.closed_after_ls {
+                    " (then it closed)"
+                } else {
+                    ""
+                }
             )
         } else {
             format!(
@@ -334,8 +343,7 @@ fn probe_hint(p: &Probe) -> Option<String> {
         });
     }
     let line = greeting.split("\\n").next().unwrap_or("");
-    let good = line.trim_end_matches("\\r") == "220 mftp/1"
-        || line.starts_with("220 mftp/1 ");
+    let good = line.trim_end_matches("\\r") == "220 mftp/1" || line.starts_with("220 mftp/1 ");
     if !good {
         return Some(format!(
             "it greets with {} instead of `220 mftp/1` (optionally SP and text) and LF: FRAME-1",

@@ -44,7 +44,9 @@ pub fn merge(
             }
         }
         if p.shards.is_empty() || out.shards.is_empty() {
-            return Err("merge: a report of a whole class (no --shard) cannot be merged with others".into());
+            return Err(
+                "merge: a report of a whole class (no --shard) cannot be merged with others".into(),
+            );
         }
         out.implementations.extend(p.implementations);
     }
@@ -56,7 +58,9 @@ pub fn merge(
     }
     if let Some(count) = shards.iter().next().map(|s| s.count) {
         if shards.iter().any(|s| s.count != count) {
-            return Err("merge: the shards split the class differently (K/N with different N)".into());
+            return Err(
+                "merge: the shards split the class differently (K/N with different N)".into(),
+            );
         }
         let missing: Vec<String> = (1..=count)
             .filter(|k| !shards.iter().any(|s| s.index == *k))

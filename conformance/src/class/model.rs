@@ -53,6 +53,21 @@ pub struct ClassReport {
     pub implementations: Vec<ImplResult>,
     /// Whether some implementation ran in the sandbox.
     pub sandboxed: bool,
+    /// The class at a glance (by `finalize`).
+    #[serde(default)]
+    pub summary: Summary,
+}
+
+/// The class at a glance: what the top of the page says.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct Summary {
+    /// Implementations graded at all (not build or launch failures).
+    pub graded: usize,
+    /// Of those, the ones whose suite run exited 0 (every MUST case held).
+    pub conforming: usize,
+    /// Mean and median of the percentages of every implementation.
+    pub mean_percent: f64,
+    pub median_percent: f64,
 }
 
 /// One row of the grid.
@@ -463,7 +478,10 @@ pub fn build_impl(o: &Observed<'_>, rows: &[ClauseRow], scoring: &Scoring) -> Im
                     cell.note.clone_from(&row.untestable);
                 }
                 if matches!(first, CellStatus::Fail | CellStatus::FailShould) {
-                    let cases = failing_cases.get(row.id.as_str()).cloned().unwrap_or_default();
+                    let cases = failing_cases
+                        .get(row.id.as_str())
+                        .cloned()
+                        .unwrap_or_default();
                     cell.cases = cases.iter().map(|s| (*s).to_string()).collect();
                     let still = again
                         .status
@@ -471,12 +489,14 @@ pub fn build_impl(o: &Observed<'_>, rows: &[ClauseRow], scoring: &Scoring) -> Im
                         .is_some_and(|s| s == "fail" || s == "fail-should");
                     if !still {
                         cell.status = CellStatus::Flaky;
-                        cell.ratio = cases
-                            .iter()
-                            .filter_map(|c| flaky.get(c).copied())
-                            .min_by(|a, b| {
-                                (u64::from(a.0) * u64::from(b.1)).cmp(&(u64::from(b.0) * u64::from(a.1)))
-                            });
+                        cell.ratio =
+                            cases
+                                .iter()
+                                .filter_map(|c| flaky.get(c).copied())
+                                .min_by(|a, b| {
+                                    (u64::from(a.0) * u64::from(b.1))
+                                        .cmp(&(u64::from(b.0) * u64::from(a.1)))
+                                });
                     }
                 }
                 if cell.status == CellStatus::Skip {
@@ -626,6 +646,29 @@ pub fn finalize(r: &mut ClassReport, previous: Option<&ClassReport>) {
         }
     }
     r.sandboxed = r.implementations.iter().any(|i| i.sandbox.is_some());
+    let mut pcts: Vec<f64> = r.implementations.iter().map(|i| i.percent).collect();
+    pcts.sort_by(f64::total_cmp);
+    #[allow(clippy::cast_precision_loss)]
+    let mean = if pcts.is_empty() {
+        0.0
+    } else {
+        pcts.iter().sum::<f64>() / pcts.len() as f64
+    };
+    let median = match pcts.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => pcts[n / 2],
+        n => f64::midpoint(pcts[n / 2 - 1], pcts[n / 2]),
+    };
+    r.summary = Summary {
+        graded: r.implementations.iter().filter(|i| i.graded()).count(),
+        conforming: r
+            .implementations
+            .iter()
+            .filter(|i| i.outcome == Outcome::Graded && i.exit_status == Some(0))
+            .count(),
+        mean_percent: points::round2(mean),
+        median_percent: points::round2(median),
+    };
     if let Some(prev) = previous {
         for i in &mut r.implementations {
             i.progress = prev
@@ -700,6 +743,7 @@ impl ClassReport {
             scoring,
             implementations: Vec::new(),
             sandboxed: false,
+            summary: Summary::default(),
         }
     }
 
@@ -760,7 +804,10 @@ impl ImplResult {
     pub fn graded(&self) -> bool {
         !matches!(
             self.outcome,
-            Outcome::BuildFailed | Outcome::LaunchFailed | Outcome::NotGraded | Outcome::Interrupted
+            Outcome::BuildFailed
+                | Outcome::LaunchFailed
+                | Outcome::NotGraded
+                | Outcome::Interrupted
         ) || self
             .cells
             .values()

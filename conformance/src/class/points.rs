@@ -167,7 +167,9 @@ impl Scoring {
         for (c, v) in &self.clauses {
             finite(c, *v)?;
             if spec::clause(c).is_none() {
-                return Err(format!("[scoring.clauses] {c:?} is not a clause of spec.md"));
+                return Err(format!(
+                    "[scoring.clauses] {c:?} is not a clause of spec.md"
+                ));
             }
         }
         for (s, v) in &self.sections {
@@ -294,9 +296,7 @@ pub fn earn(
             SkipRule::Full => (worth, worth),
         },
         S::Untestable => (0.0, 0.0),
-        S::Fail | S::FailShould | S::Error | S::Blocked | S::NotRun | S::NotGraded => {
-            (0.0, worth)
-        }
+        S::Fail | S::FailShould | S::Error | S::Blocked | S::NotRun | S::NotGraded => (0.0, worth),
     }
 }
 

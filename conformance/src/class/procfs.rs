@@ -169,10 +169,15 @@ pub fn tasks_of_user(uid: u32) -> u64 {
     };
     let mut n = 0;
     for e in dir.filter_map(Result::ok) {
-        if e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()).is_none() {
+        if e.file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+            .is_none()
+        {
             continue;
         }
-        let Ok(status) = std::fs::read_to_string(Path::new("/proc").join(e.file_name()).join("status"))
+        let Ok(status) =
+            std::fs::read_to_string(Path::new("/proc").join(e.file_name()).join("status"))
         else {
             continue;
         };

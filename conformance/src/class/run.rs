@@ -130,6 +130,9 @@ fn parent_of(pid: i32) -> Option<i32> {
     stat.get(close + 2..)?.split(' ').nth(1)?.parse().ok()
 }
 
+/// Sees each line a subprocess prints (the progress bar counts cases).
+type LineHook = Box<dyn Fn(&str) + Send>;
+
 /// A spawned subprocess registered in [`ACTIVE`], its output (stdout and
 /// stderr together) read by a thread into a log file.
 struct Running {
@@ -141,11 +144,7 @@ struct Running {
 impl Running {
     /// Spawns `cmd` with stdout and stderr into one pipe; `on_line` sees
     /// each line (at most 64 KiB of it); the log keeps [`LOG_CAP`] bytes.
-    fn spawn(
-        mut cmd: Command,
-        log: &Path,
-        on_line: Option<Box<dyn Fn(&str) + Send>>,
-    ) -> std::io::Result<Running> {
+    fn spawn(mut cmd: Command, log: &Path, on_line: Option<LineHook>) -> std::io::Result<Running> {
         let (mut reader, writer) = std::io::pipe()?;
         cmd.stdout(writer.try_clone()?).stderr(writer);
         let mut file = std::fs::File::create(log)?;
@@ -269,7 +268,13 @@ struct Ctx<'a> {
 /// `program args` for `job`: in its workdir, sandboxed when asked, with
 /// TMPDIR in the run's temp dir and the suite's environment options
 /// removed.
-fn command_for(opts: &Options, job: &Job, program: &Path, args: Vec<OsString>, tmp: &Path) -> Command {
+fn command_for(
+    opts: &Options,
+    job: &Job,
+    program: &Path,
+    args: Vec<OsString>,
+    tmp: &Path,
+) -> Command {
     let mut cmd = match &opts.sandbox {
         Some(sb) => sb.command(program, &args, &[tmp, &job.workdir], &job.workdir, true),
         None => {
@@ -365,7 +370,8 @@ fn run_bounded(
     limit: Duration,
 ) -> Result<Option<ExitStatus>, String> {
     let cmd = command_for(opts, job, program, args, tmp);
-    let mut r = Running::spawn(cmd, log, None).map_err(|e| format!("could not run {}: {e}", program.display()))?;
+    let mut r = Running::spawn(cmd, log, None)
+        .map_err(|e| format!("could not run {}: {e}", program.display()))?;
     let st = r.wait_until(Instant::now() + limit, true);
     let st = match st {
         Some(st) => Some(st),
@@ -434,7 +440,9 @@ fn grade_one(ctx: &Ctx<'_>, job: &Job, bar: &ProgressBar) -> ImplResult {
         return finish(observed);
     }
     if job.command.contains("{reference-server}") {
-        observed.detail = "`{reference-server}`: the workspace's reference server could not be found or built".into();
+        observed.detail =
+            "`{reference-server}`: the workspace's reference server could not be found or built"
+                .into();
         return finish(observed);
     }
     if !job.workdir.is_dir() {
@@ -506,7 +514,10 @@ fn grade_one(ctx: &Ctx<'_>, job: &Job, bar: &ProgressBar) -> ImplResult {
             } else {
                 Outcome::BuildFailed
             };
-            observed.detail = format!("{why}\n--- last lines of its output ---\n{}", log_tail(&log, 30));
+            observed.detail = format!(
+                "{why}\n--- last lines of its output ---\n{}",
+                log_tail(&log, 30)
+            );
             return finish(observed);
         }
     }
@@ -523,7 +534,7 @@ fn grade_one(ctx: &Ctx<'_>, job: &Job, bar: &ProgressBar) -> ImplResult {
     args.extend(job.suite_args.iter().cloned());
     let cmd = command_for(opts, job, &opts.suite, os(args), &tmp_path);
     let counter = bar.clone();
-    let on_line: Box<dyn Fn(&str) + Send> = Box::new(move |line: &str| {
+    let on_line: LineHook = Box::new(move |line: &str| {
         if let Some(n) = line
             .strip_prefix("running ")
             .and_then(|r| r.split(' ').next())
@@ -654,7 +665,9 @@ fn grade_one(ctx: &Ctx<'_>, job: &Job, bar: &ProgressBar) -> ImplResult {
 
 /// Reruns `cases` `reruns` times: case → (passes, reruns). Each round is
 /// one run of the suite with every other case skipped (`--exact --skip`
-/// for each name of `--list`), so the cases of a round run side by side.
+/// for each name of `--list`), so the cases of a round run side by side;
+/// the rounds run at the same time too (a failing case often waits for a
+/// step timeout, and each round would wait again).
 fn rerun(
     ctx: &Ctx<'_>,
     job: &Job,
@@ -663,36 +676,64 @@ fn rerun(
     tmp: &Path,
     bar: &ProgressBar,
 ) -> BTreeMap<String, (u32, u32)> {
-    let mut out: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let wanted: BTreeSet<&str> = cases.iter().map(String::as_str).collect();
     bar.set_length(bar.length().unwrap_or(0) + u64::from(ctx.opts.reruns) * cases.len() as u64);
-    for n in 0..ctx.opts.reruns {
-        if stopping() {
-            break;
-        }
-        let report = tmp.join(format!("rerun-{n}.json"));
-        let log = tmp.join(format!("rerun-{n}.log"));
-        let mut args = suite_options(job, template);
-        args.extend([
-            "--report-json".into(),
-            report.display().to_string(),
-            "--include-ignored".into(),
-            "--exact".into(),
-            "-q".into(),
-        ]);
-        for name in ctx.opts.case_names.iter().filter(|c| !wanted.contains(c.as_str())) {
-            args.extend(["--skip".into(), name.clone()]);
-        }
-        let ran = run_bounded(ctx.opts, job, &ctx.opts.suite, os(args), tmp, &log, job.time_limit);
-        let passed: BTreeSet<String> = match (ran, read_report(&report)) {
-            (Ok(_), Ok(r)) => r
-                .cases
-                .into_iter()
-                .filter(|c| c.status == Status::Pass)
-                .map(|c| c.name)
-                .collect(),
-            _ => BTreeSet::new(),
-        };
+    let passed_in_rounds: Vec<BTreeSet<String>> = std::thread::scope(|s| {
+        let rounds: Vec<_> = (0..ctx.opts.reruns)
+            .map(|n| {
+                let wanted = &wanted;
+                s.spawn(move || {
+                    if stopping() {
+                        return None;
+                    }
+                    let report = tmp.join(format!("rerun-{n}.json"));
+                    let log = tmp.join(format!("rerun-{n}.log"));
+                    let mut args = suite_options(job, template);
+                    args.extend([
+                        "--report-json".into(),
+                        report.display().to_string(),
+                        "--include-ignored".into(),
+                        "--exact".into(),
+                        "-q".into(),
+                    ]);
+                    for name in ctx
+                        .opts
+                        .case_names
+                        .iter()
+                        .filter(|c| !wanted.contains(c.as_str()))
+                    {
+                        args.extend(["--skip".into(), name.clone()]);
+                    }
+                    let ran = run_bounded(
+                        ctx.opts,
+                        job,
+                        &ctx.opts.suite,
+                        os(args),
+                        tmp,
+                        &log,
+                        job.time_limit,
+                    );
+                    let passed: BTreeSet<String> = match (ran, read_report(&report)) {
+                        (Ok(_), Ok(r)) => r
+                            .cases
+                            .into_iter()
+                            .filter(|c| c.status == Status::Pass)
+                            .map(|c| c.name)
+                            .collect(),
+                        _ => BTreeSet::new(),
+                    };
+                    bar.inc(cases.len() as u64);
+                    Some(passed)
+                })
+            })
+            .collect();
+        rounds
+            .into_iter()
+            .filter_map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut out: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for passed in &passed_in_rounds {
         for c in cases {
             let e = out.entry(c.clone()).or_insert((0, 0));
             e.1 += 1;
@@ -700,7 +741,6 @@ fn rerun(
                 e.0 += 1;
             }
         }
-        bar.inc(cases.len() as u64);
     }
     sweep_orphans();
     out
@@ -739,7 +779,12 @@ pub fn list_cases(suite: &Path) -> Result<Vec<String>, String> {
 /// Grades every job, `opts.parallel` at a time, in any order; returns the
 /// columns in job order.
 #[must_use]
-pub fn grade_all(jobs: &[Job], opts: &Options, rows: &[ClauseRow], scoring: &Scoring) -> Vec<ImplResult> {
+pub fn grade_all(
+    jobs: &[Job],
+    opts: &Options,
+    rows: &[ClauseRow],
+    scoring: &Scoring,
+) -> Vec<ImplResult> {
     let draw = opts.progress && std::io::stderr().is_terminal();
     let mp = MultiProgress::with_draw_target(if draw {
         ProgressDrawTarget::stderr()

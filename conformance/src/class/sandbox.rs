@@ -76,8 +76,15 @@ impl Sandbox {
         )?;
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let hide: Vec<PathBuf> = match hide {
-            Some(list) => list.iter().map(String::as_str).map(str::to_string).collect(),
-            None => DEFAULT_HIDE.iter().map(|s| (*s).to_string()).collect::<Vec<_>>(),
+            Some(list) => list
+                .iter()
+                .map(String::as_str)
+                .map(str::to_string)
+                .collect(),
+            None => DEFAULT_HIDE
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect::<Vec<_>>(),
         }
         .iter()
         .filter_map(|p| match (p.strip_prefix("~/"), &home) {

@@ -29,10 +29,12 @@ pub fn render(r: &ClassReport, i: &ImplResult) -> Value {
         let Some(c) = i.cells.get(&row.id) else {
             continue;
         };
-        if c.status == CellStatus::Untestable || c.max_points <= 0.0 && c.status == CellStatus::Skip {
+        if c.status == CellStatus::Untestable || c.max_points <= 0.0 && c.status == CellStatus::Skip
+        {
             continue;
         }
-        let pass = c.points >= c.max_points && !c.status.is_failure() && c.status != CellStatus::Blocked;
+        let pass =
+            c.points >= c.max_points && !c.status.is_failure() && c.status != CellStatus::Blocked;
         all_pass &= pass;
         let status = match c.status {
             CellStatus::NotGraded | CellStatus::Error => "error",
@@ -41,7 +43,10 @@ pub fn render(r: &ClassReport, i: &ImplResult) -> Value {
         };
         let (name, message) = if row.hidden {
             hidden_n += 1;
-            (format!("hidden clause {hidden_n}"), "(hidden until grades are published)".to_string())
+            (
+                format!("hidden clause {hidden_n}"),
+                "(hidden until grades are published)".to_string(),
+            )
         } else {
             (clause_title(row, 90), cell_text(row, i, c))
         };

@@ -28,7 +28,8 @@ pub fn render(r: &ClassReport, i: &ImplResult) -> Value {
             continue;
         }
         score += c.points;
-        let passed = c.points >= c.max_points && !c.status.is_failure() && c.status != CellStatus::Blocked;
+        let passed =
+            c.points >= c.max_points && !c.status.is_failure() && c.status != CellStatus::Blocked;
         tests.push(json!({
             "name": clause_title(row, 90),
             "number": clause_number(r, row),

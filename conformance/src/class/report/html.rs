@@ -61,7 +61,8 @@ const CSS: &str = r#"
 body{margin:0 0 4em 0;background:#fff}
 header{padding:12px 16px;border-bottom:1px solid var(--line);background:#fafafa}
 h1{font-size:20px;margin:0 0 4px 0}
-.meta{color:#555;margin:0 0 8px 0}
+.meta{color:#555;margin:0 0 4px 0}
+.summary{margin:0 0 6px 0}
 .controls{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:6px 0}
 .controls input[type=search]{width:18em;padding:3px 6px}
 .legend{color:#444;font-size:12px;margin-top:6px}
@@ -219,7 +220,11 @@ fn header(s: &mut String, r: &ClassReport) {
                     .join(", ")
             )
         },
-        if r.sandboxed { " · sandboxed (bwrap)" } else { "" },
+        if r.sandboxed {
+            " · sandboxed (bwrap)"
+        } else {
+            ""
+        },
         r.clauses.len(),
         num(r.scoring.must),
         num(r.scoring.should),
@@ -233,6 +238,23 @@ fn header(s: &mut String, r: &ClassReport) {
             crate::class::points::SkipRule::Zero => "0",
             crate::class::points::SkipRule::Full => "full",
         },
+    );
+    let sm = &r.summary;
+    let _ = write!(
+        s,
+        "<p class=\"summary\"><strong>{} of {} graded conform</strong> · mean {:.1}% · median {:.1}%{}</p>",
+        sm.conforming,
+        sm.graded,
+        sm.mean_percent,
+        sm.median_percent,
+        if sm.graded < r.implementations.len() {
+            format!(
+                " · <strong>{} not graded</strong> (build, start or grader failure: see their sections)",
+                r.implementations.len() - sm.graded
+            )
+        } else {
+            String::new()
+        }
     );
     s.push_str(
         "<div class=\"controls\">\
@@ -250,7 +272,10 @@ fn header(s: &mut String, r: &ClassReport) {
         (CellStatus::FailShould, "fails a SHOULD"),
         (CellStatus::Flaky, "flaky (passed/runs)"),
         (CellStatus::Error, "suite error"),
-        (CellStatus::Blocked, "blocked: not verified, its cases stopped at another failing clause"),
+        (
+            CellStatus::Blocked,
+            "blocked: not verified, its cases stopped at another failing clause",
+        ),
         (CellStatus::Skip, "skipped"),
         (CellStatus::NotRun, "not run"),
         (CellStatus::NotGraded, "not graded"),
@@ -263,7 +288,7 @@ fn header(s: &mut String, r: &ClassReport) {
             esc(what)
         );
     }
-    s.push_str(" · 🔒 hidden from students · class = implementations passing / graded</div></header>\n");
+    s.push_str(" · <span class=\"lock\">⚑</span> hidden from students · class = implementations passing / graded</div></header>\n");
 }
 
 fn verdict_class(i: &ImplResult) -> &'static str {
@@ -277,8 +302,9 @@ fn verdict_class(i: &ImplResult) -> &'static str {
 fn grid(s: &mut String, r: &ClassReport) {
     s.push_str("<div class=\"wrap\"><table class=\"grid\"><thead><tr><th class=\"clause\">clause</th><th>pts</th><th>class</th>");
     for (col, i) in r.implementations.iter().enumerate() {
+        // The verdict word; what it leaves untested goes to the title.
         let verdict = if i.outcome == Outcome::Graded {
-            i.verdict.clone()
+            i.verdict.split(',').next().unwrap_or("").to_string()
         } else {
             i.outcome.label().to_string()
         };
@@ -318,9 +344,9 @@ fn grid(s: &mut String, r: &ClassReport) {
     let ncols = r.implementations.len() + 3;
     let mut pos = 0;
     for (section, rows) in r.sections() {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<tbody class=\"section\"><tr class=\"sec\"><th colspan=\"{ncols}\">§{}</th></tr>\n",
+            "<tbody class=\"section\"><tr class=\"sec\"><th colspan=\"{ncols}\">§{}</th></tr>",
             esc(&section.replace('`', ""))
         );
         for row in rows {
@@ -336,10 +362,11 @@ fn grid(s: &mut String, r: &ClassReport) {
             } else {
                 row.passed as f64 / row.graded as f64
             };
-            let all_pass = r
-                .implementations
-                .iter()
-                .all(|i| i.cells.get(&row.id).is_none_or(|c| !c.status.is_failure() && c.status != CellStatus::Blocked));
+            let all_pass = r.implementations.iter().all(|i| {
+                i.cells
+                    .get(&row.id)
+                    .is_none_or(|c| !c.status.is_failure() && c.status != CellStatus::Blocked)
+            });
             let short: String = row.text.chars().take(70).collect();
             let _ = write!(
                 s,
@@ -354,9 +381,17 @@ fn grid(s: &mut String, r: &ClassReport) {
                 esc(&format!("{} {} — {}", row.id, row.level, row.text)),
                 esc(&row.id),
                 esc(&row.level),
-                if row.hidden { "<span class=\"lock\" title=\"hidden from students\">🔒</span> " } else { "" },
+                if row.hidden {
+                    "<span class=\"lock\" title=\"hidden from students\">⚑</span> "
+                } else {
+                    ""
+                },
                 esc(&short),
-                if row.text.chars().count() > 70 { "…" } else { "" },
+                if row.text.chars().count() > 70 {
+                    "…"
+                } else {
+                    ""
+                },
                 num(row.points),
                 row.passed,
                 row.graded
@@ -388,7 +423,12 @@ fn cell(s: &mut String, col: usize, i: &ImplResult, clause: &str, c: &Cell) {
         let _ = write!(title, " · {}", n.chars().take(120).collect::<String>());
     }
     if !c.cases.is_empty() {
-        let _ = write!(title, " · {} case{}", c.cases.len(), if c.cases.len() == 1 { "" } else { "s" });
+        let _ = write!(
+            title,
+            " · {} case{}",
+            c.cases.len(),
+            if c.cases.len() == 1 { "" } else { "s" }
+        );
     }
     let text = match (c.status, c.ratio) {
         (CellStatus::Flaky, Some((p, n))) => format!("~ {p}/{n}"),
@@ -401,7 +441,12 @@ fn cell(s: &mut String, col: usize, i: &ImplResult, clause: &str, c: &Cell) {
         esc(&title)
     );
     if c.status.is_failure() {
-        let _ = write!(s, "<a href=\"#{}\">{}</a>", anchor(i, Some(clause)), esc(&text));
+        let _ = write!(
+            s,
+            "<a href=\"#{}\">{}</a>",
+            anchor(i, Some(clause)),
+            esc(&text)
+        );
     } else {
         s.push_str(&esc(&text));
     }
@@ -444,13 +489,17 @@ fn implementation(s: &mut String, r: &ClassReport, i: &ImplResult) {
         "isolation",
         format!(
             "{}; limits: {}",
-            i.sandbox
-                .as_deref()
-                .map_or_else(|| "no sandbox".to_string(), |b| format!("sandbox {}", esc(b))),
+            i.sandbox.as_deref().map_or_else(
+                || "no sandbox".to_string(),
+                |b| format!("sandbox {}", esc(b))
+            ),
             esc(&i.limits)
         ),
     );
-    fact("time", format!("<span class=\"v\">{:.1} s</span>", i.duration_s));
+    fact(
+        "time",
+        format!("<span class=\"v\">{:.1} s</span>", i.duration_s),
+    );
     s.push_str("</dl>");
     if let Some(d) = &i.diagnosis {
         let _ = write!(
@@ -560,9 +609,8 @@ fn implementation(s: &mut String, r: &ClassReport, i: &ImplResult) {
         .iter()
         .filter_map(|row| {
             let c = i.cells.get(&row.id)?;
-            (c.status == CellStatus::Blocked).then(|| {
-                format!("{} (by {})", esc(&row.id), esc(&c.blocked_by.join(", ")))
-            })
+            (c.status == CellStatus::Blocked)
+                .then(|| format!("{} (by {})", esc(&row.id), esc(&c.blocked_by.join(", "))))
         })
         .collect();
     if !blocked.is_empty() {

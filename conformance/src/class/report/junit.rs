@@ -10,8 +10,8 @@
 //! untestable → `skipped` with the reason.
 
 use super::{cell_text, clause_title, num, score_line};
-use crate::class::model::{CellStatus, ClassReport};
 use crate::case::slug;
+use crate::class::model::{CellStatus, ClassReport};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
@@ -39,7 +39,11 @@ pub fn render(r: &ClassReport) -> Result<String, String> {
             TestCaseStatus::success()
         } else {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            st.set_message(format!("{}: {}", i.outcome.label(), i.detail.lines().next().unwrap_or("")));
+            st.set_message(format!(
+                "{}: {}",
+                i.outcome.label(),
+                i.detail.lines().next().unwrap_or("")
+            ));
             st.set_description(i.detail.clone());
             st
         };

@@ -5,8 +5,8 @@
 //! linked from the grid.
 
 use super::{cell_word, num, score_line};
-use crate::class::model::{Cell, CellStatus, ClassReport, ImplResult};
 use crate::case::slug;
+use crate::class::model::{Cell, CellStatus, ClassReport, ImplResult};
 use std::fmt::Write as _;
 
 /// Symbol and word for a cell.
@@ -66,11 +66,20 @@ pub fn render(r: &ClassReport) -> String {
         r.spec_sha256.get(..16).unwrap_or(""),
         r.implementations.len(),
         r.total_implementations,
-        if r.sandboxed { " · sandboxed (bwrap)" } else { "" },
+        if r.sandboxed {
+            " · sandboxed (bwrap)"
+        } else {
+            ""
+        },
         num(r.scoring.must),
         num(r.scoring.should),
         r.scoring.flaky,
         r.scoring.skip,
+    );
+    let _ = writeln!(
+        s,
+        "**{} of {} graded conform** · mean {:.1}% · median {:.1}%\n",
+        r.summary.conforming, r.summary.graded, r.summary.mean_percent, r.summary.median_percent
     );
     let _ = writeln!(
         s,
@@ -142,7 +151,12 @@ fn implementation(s: &mut String, r: &ClassReport, i: &ImplResult) {
     if !i.notes.is_empty() {
         let _ = writeln!(s, "Notes: {}\n", i.notes);
     }
-    let _ = writeln!(s, "Command: `{}` in `{}`\n", i.command.replace('`', "'"), i.workdir);
+    let _ = writeln!(
+        s,
+        "Command: `{}` in `{}`\n",
+        i.command.replace('`', "'"),
+        i.workdir
+    );
     let _ = writeln!(
         s,
         "Limits: {}{}\n",
@@ -167,8 +181,16 @@ fn implementation(s: &mut String, r: &ClassReport, i: &ImplResult) {
             "Since the previous run ({}/{}): **newly fixed** {}; **newly broken** {}\n",
             num(p.previous_score),
             num(p.previous_max),
-            if p.fixed.is_empty() { "none".into() } else { p.fixed.join(", ") },
-            if p.broken.is_empty() { "none".into() } else { p.broken.join(", ") }
+            if p.fixed.is_empty() {
+                "none".into()
+            } else {
+                p.fixed.join(", ")
+            },
+            if p.broken.is_empty() {
+                "none".into()
+            } else {
+                p.broken.join(", ")
+            }
         );
     }
     for row in &r.clauses {

@@ -53,7 +53,11 @@ pub fn cell_word(c: &Cell) -> String {
 #[must_use]
 pub fn clause_title(row: &ClauseRow, max: usize) -> String {
     let text: String = row.text.chars().take(max).collect();
-    let more = if row.text.chars().count() > max { "…" } else { "" };
+    let more = if row.text.chars().count() > max {
+        "…"
+    } else {
+        ""
+    };
     format!("{} {} — {text}{more}", row.id, row.level)
 }
 
@@ -113,14 +117,23 @@ pub fn cell_text(row: &ClauseRow, i: &ImplResult, c: &Cell) -> String {
             let _ = writeln!(
                 s,
                 "skipped: {}",
-                c.note.as_deref().unwrap_or("every case checking it was skipped")
+                c.note
+                    .as_deref()
+                    .unwrap_or("every case checking it was skipped")
             );
         }
         CellStatus::Untestable => {
-            let _ = writeln!(s, "no server case can check it: {}", c.note.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                s,
+                "no server case can check it: {}",
+                c.note.as_deref().unwrap_or("")
+            );
         }
         CellStatus::NotRun => {
-            let _ = writeln!(s, "not run (filtered out, or not reached before the time limit)");
+            let _ = writeln!(
+                s,
+                "not run (filtered out, or not reached before the time limit)"
+            );
         }
         CellStatus::NotGraded => {
             let _ = writeln!(s, "not graded: {}", i.outcome.label());
@@ -162,8 +175,16 @@ pub fn overview_text(r: &ClassReport, i: &ImplResult) -> String {
             "\nsince the previous run ({}/{}): newly fixed {}; newly broken {}",
             num(p.previous_score),
             num(p.previous_max),
-            if p.fixed.is_empty() { "none".into() } else { p.fixed.join(", ") },
-            if p.broken.is_empty() { "none".into() } else { p.broken.join(", ") }
+            if p.fixed.is_empty() {
+                "none".into()
+            } else {
+                p.fixed.join(", ")
+            },
+            if p.broken.is_empty() {
+                "none".into()
+            } else {
+                p.broken.join(", ")
+            }
         );
     }
     s

@@ -19,7 +19,11 @@ pub fn render(r: &ClassReport) -> String {
         r.suite_version,
         r.spec_sha256.get(..16).unwrap_or(""),
         r.implementations.len(),
-        if r.implementations.len() == 1 { "" } else { "s" },
+        if r.implementations.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         if r.shards.is_empty() {
             String::new()
         } else {
@@ -42,7 +46,11 @@ pub fn render(r: &ClassReport) -> String {
             if i.outcome == Outcome::Graded {
                 i.verdict.clone()
             } else {
-                format!("{}: {}", i.outcome.label(), i.detail.lines().next().unwrap_or(""))
+                format!(
+                    "{}: {}",
+                    i.outcome.label(),
+                    i.detail.lines().next().unwrap_or("")
+                )
             }
         );
         if let Some(d) = &i.diagnosis {
@@ -53,8 +61,16 @@ pub fn render(r: &ClassReport) -> String {
                 s,
                 "  since last run ({}): fixed {}; broken {}",
                 num(p.previous_score),
-                if p.fixed.is_empty() { "-".into() } else { p.fixed.join(" ") },
-                if p.broken.is_empty() { "-".into() } else { p.broken.join(" ") }
+                if p.fixed.is_empty() {
+                    "-".into()
+                } else {
+                    p.fixed.join(" ")
+                },
+                if p.broken.is_empty() {
+                    "-".into()
+                } else {
+                    p.broken.join(" ")
+                }
             );
         }
         let failing: Vec<String> = r
@@ -74,7 +90,14 @@ pub fn render(r: &ClassReport) -> String {
         // After a first-contact diagnosis one case stands for them all.
         let shown = if i.diagnosis.is_some() { 1 } else { SHOWN };
         for f in i.failures.iter().take(shown) {
-            let _ = writeln!(s, "  {} [{}] {}\n    {}", f.status.to_uppercase(), f.clause, f.case, f.rerun);
+            let _ = writeln!(
+                s,
+                "  {} [{}] {}\n    {}",
+                f.status.to_uppercase(),
+                f.clause,
+                f.case,
+                f.rerun
+            );
         }
         if i.failures.len() > shown {
             let _ = writeln!(

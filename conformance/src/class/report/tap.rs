@@ -20,7 +20,9 @@ fn yq(s: &str) -> String {
 
 /// TAP's description may not hold `#` unescaped, nor a newline.
 fn desc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('#', "\\#").replace('\n', " ")
+    s.replace('\\', "\\\\")
+        .replace('#', "\\#")
+        .replace('\n', " ")
 }
 
 /// The TAP 14 stream.
@@ -35,7 +37,12 @@ pub fn render(r: &ClassReport) -> String {
         let mut ok_all = i.graded();
         for (k, row) in r.clauses.iter().enumerate() {
             let Some(c) = i.cells.get(&row.id) else {
-                let _ = writeln!(body, "ok {} - {} # SKIP not in this report", k + 1, desc(&row.id));
+                let _ = writeln!(
+                    body,
+                    "ok {} - {} # SKIP not in this report",
+                    k + 1,
+                    desc(&row.id)
+                );
                 continue;
             };
             let title = desc(&clause_title(row, 80));
@@ -45,10 +52,21 @@ pub fn render(r: &ClassReport) -> String {
                     let _ = writeln!(body, "ok {} - {title}", k + 1);
                 }
                 CellStatus::Blocked => {
-                    let _ = writeln!(body, "{}", skip(format!("blocked by {} (not verified)", c.blocked_by.join(", "))));
+                    let _ = writeln!(
+                        body,
+                        "{}",
+                        skip(format!(
+                            "blocked by {} (not verified)",
+                            c.blocked_by.join(", ")
+                        ))
+                    );
                 }
                 CellStatus::Skip => {
-                    let _ = writeln!(body, "{}", skip(format!("skipped: {}", c.note.as_deref().unwrap_or(""))));
+                    let _ = writeln!(
+                        body,
+                        "{}",
+                        skip(format!("skipped: {}", c.note.as_deref().unwrap_or("")))
+                    );
                 }
                 CellStatus::NotRun => {
                     let _ = writeln!(body, "{}", skip("not run".into()));
@@ -57,9 +75,16 @@ pub fn render(r: &ClassReport) -> String {
                     let _ = writeln!(body, "{}", skip("no server case can check it".into()));
                 }
                 CellStatus::NotGraded => {
-                    let _ = writeln!(body, "{}", skip(format!("not graded: {}", i.outcome.label())));
+                    let _ = writeln!(
+                        body,
+                        "{}",
+                        skip(format!("not graded: {}", i.outcome.label()))
+                    );
                 }
-                CellStatus::Fail | CellStatus::FailShould | CellStatus::Flaky | CellStatus::Error => {
+                CellStatus::Fail
+                | CellStatus::FailShould
+                | CellStatus::Flaky
+                | CellStatus::Error => {
                     ok_all = false;
                     let _ = writeln!(body, "not ok {} - {title}", k + 1);
                     let _ = writeln!(body, "  ---");
@@ -77,7 +102,8 @@ pub fn render(r: &ClassReport) -> String {
                     if c.cases.is_empty() {
                         body.truncate(body.len() - "  cases:\n".len());
                     }
-                    let reruns: Vec<&str> = i.failures_at(&row.id).map(|f| f.rerun.as_str()).collect();
+                    let reruns: Vec<&str> =
+                        i.failures_at(&row.id).map(|f| f.rerun.as_str()).collect();
                     if !reruns.is_empty() {
                         let _ = writeln!(body, "  rerun:");
                         for l in reruns {
