@@ -57,7 +57,8 @@ commands:
   help                 show this help
   quit, exit           leave (disconnecting first)
 Names are the rest of the line (spaces included); quote a name with '...'
-or \"...\" to keep leading or trailing spaces.";
+or \"...\" to keep leading or trailing spaces. Tab completes commands,
+local names after 'upload' and remote names after the others.";
 
 /// Parses one line; `Ok(None)` for a blank line or a `#` comment.
 pub fn parse_line(line: &str) -> Result<Option<Command>, ClientError> {

@@ -10,11 +10,14 @@
 //!   wire forms from `mftp_protocol`, no printing and no signals.
 //! - `interrupt.rs`: Ctrl-C, wired to a transfer's progress hook.
 //! - `repl.rs`: the interactive prompt.
+//! - `complete.rs`: Tab completion at the prompt (commands, local and
+//!   remote names).
 //! - `output.rs`: all printing, progress bars included.
 //! - `error.rs`: failures and their exit statuses.
 
 mod client;
 mod command;
+mod complete;
 mod error;
 mod interrupt;
 mod output;

@@ -112,6 +112,30 @@ impl Session {
         result
     }
 
+    /// The names in remote directory `dir` (`None`: the root), for Tab
+    /// completion at the prompt: asked on the open connection only, and
+    /// quietly (the prompt is being edited); `None` when not connected or
+    /// when `ls` fails. A connection the listing broke is dropped, as
+    /// [`Session::run`] drops it.
+    pub fn remote_names(&mut self, dir: Option<&str>) -> Option<Vec<crate::complete::Name>> {
+        let dir = dir.map(name).transpose().ok()?;
+        let client = self.client.as_mut()?;
+        let listed = client.ls(dir.as_ref());
+        if client.is_broken() {
+            self.client = None;
+        }
+        Some(
+            listed
+                .ok()?
+                .into_iter()
+                .map(|e| crate::complete::Name {
+                    name: e.name,
+                    is_dir: e.is_dir,
+                })
+                .collect(),
+        )
+    }
+
     /// Says goodbye to the server if connected; errors do not matter any
     /// more at this point.
     pub fn close(&mut self) {

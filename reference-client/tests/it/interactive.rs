@@ -71,9 +71,89 @@ fn a_session_at_the_prompt() {
     assert_eq!(ctx.local_file("a.txt"), b"hello");
     assert_eq!(ctx.root_file("up.txt"), b"uploaded");
     assert_eq!(ctx.root_names(), ["docs", "up.txt"]);
-    // History is kept across sessions.
-    let history = std::fs::read_to_string(ctx.home().join(".mftp_history")).expect("history");
+    // History is kept in the user's data directory.
+    let history =
+        std::fs::read_to_string(ctx.home().join(".local/share/mftp/history")).expect("history");
     assert!(history.contains("size a.txt"), "{history}");
+}
+
+#[test]
+fn tab_completes_commands_and_local_and_remote_names() {
+    let ctx = Ctx::new();
+    ctx.put("a.txt", b"hello");
+    ctx.put("docs/readme.md", b"read me\n");
+    ctx.put("my file.bin", b"spaces");
+    ctx.put_local("up load.txt", b"uploaded");
+    let connected = prompt(&ctx);
+    let mut session = start(&ctx);
+    type_line(&mut session, "connme", "220 mftp/1", &connected);
+    // A command word, then a remote name.
+    session.send("siz\ta.\t").expect("type with Tab");
+    type_line(&mut session, "", "a.txt: 0.00 MB (5 bytes)", &connected);
+    // Into a remote directory, then a file in it.
+    session.send("download do\tre\t").expect("type with Tab");
+    type_line(&mut session, "", "downloaded docs/readme.md", &connected);
+    // A remote name with a space.
+    session.send("size my\t").expect("type with Tab");
+    type_line(
+        &mut session,
+        "",
+        "my file.bin: 0.00 MB (6 bytes)",
+        &connected,
+    );
+    // A local name, with a space, for upload.
+    session.send("upload up\t").expect("type with Tab");
+    type_line(
+        &mut session,
+        "",
+        "uploaded up load.txt as up load.txt",
+        &connected,
+    );
+    session.send_line("quit").expect("type quit");
+    session.exp_eof().expect("the client leaves after quit");
+    assert_eq!(ctx.local_file("readme.md"), b"read me\n");
+    assert_eq!(ctx.root_file("up load.txt"), b"uploaded");
+}
+
+#[test]
+fn an_empty_listing_says_so_at_the_prompt() {
+    let ctx = Ctx::new();
+    ctx.mkdir("empty");
+    let connected = prompt(&ctx);
+    let mut session = start(&ctx);
+    type_line(&mut session, "connme", "220 mftp/1", &connected);
+    type_line(&mut session, "ls empty", "(empty)", &connected);
+    session.send_line("quit").expect("type quit");
+    session.exp_eof().expect("the client leaves after quit");
+}
+
+#[test]
+fn history_survives_in_xdg_data_home() {
+    let ctx = Ctx::new();
+    ctx.put("a.txt", b"hello");
+    let xdg = ctx.home().join("xdg");
+    let connected = prompt(&ctx);
+    for round in 0..2 {
+        let mut command = ctx.client_std();
+        command.env("TERM", "xterm").env("XDG_DATA_HOME", &xdg);
+        let mut session = spawn_command(command, Some(WAIT_MS)).expect("spawn the client in a pty");
+        session.exp_string("mftp> ").expect("first prompt");
+        if round == 0 {
+            type_line(&mut session, "connme", "220 mftp/1", &connected);
+            type_line(&mut session, "size a.txt", "(5 bytes)", &connected);
+        } else {
+            // Up three times: past `connme` (this session) and `quit`, to
+            // `size a.txt`, typed in the first session.
+            type_line(&mut session, "connme", "220 mftp/1", &connected);
+            session.send("\x1b[A\x1b[A\x1b[A").expect("press Up");
+            type_line(&mut session, "", "a.txt: 0.00 MB (5 bytes)", &connected);
+        }
+        session.send_line("quit").expect("type quit");
+        session.exp_eof().expect("the client leaves after quit");
+    }
+    let history = std::fs::read_to_string(xdg.join("mftp/history")).expect("history");
+    assert!(history.contains("size a.txt"), "{history}");
+    assert!(!ctx.home().join(".local/share/mftp/history").exists());
 }
 
 #[test]

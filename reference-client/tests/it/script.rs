@@ -155,3 +155,21 @@ fn a_script_without_commands_never_connects() {
     listener.set_nonblocking(true).expect("nonblocking");
     assert!(listener.accept().is_err(), "the client connected");
 }
+
+#[test]
+fn an_empty_listing_prints_nothing_in_a_script() {
+    let ctx = Ctx::new();
+    ctx.mkdir("empty");
+    let out = ctx
+        .client()
+        .write_stdin("connme\nls empty\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    // Only the greeting: no "(empty)", which is for the prompt.
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("connected to"), "{out}");
+}

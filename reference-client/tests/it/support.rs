@@ -129,7 +129,8 @@ impl Ctx {
         self.tmp.path().join("local")
     }
 
-    /// `$HOME` for the client (its history file goes there).
+    /// `$HOME` for the client (its history file goes below it, in
+    /// `.local/share/mftp/`: `XDG_DATA_HOME` is not passed on).
     pub fn home(&self) -> PathBuf {
         self.tmp.path().join("home")
     }
@@ -194,6 +195,7 @@ impl Ctx {
         command
             .current_dir(self.local())
             .env("HOME", self.home())
+            .env_remove("XDG_DATA_HOME")
             .args(["--port", &port.to_string(), "--timeout", "20"]);
         command
     }
