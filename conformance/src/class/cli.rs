@@ -124,7 +124,7 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
                     value()?
                         .parse()
                         .map_err(|_| "--reruns: expected a number")?,
-                )
+                );
             }
             "--shard" => a.shard = Some(shard::parse(&value()?)?),
             "--only" => a.only.push(value()?),

@@ -337,6 +337,12 @@ fn read_report(path: &Path) -> Result<Report, String> {
         .map_err(|e| format!("the JSON report could not be read: {e}"))?;
     let r: Report =
         serde_json::from_str(&text).map_err(|e| format!("the JSON report does not parse: {e}"))?;
+    if r.graded != crate::spec::Role::Server {
+        return Err(
+            "the suite graded a client (`--client` in suite_args?): mftp-grade grades servers"
+                .into(),
+        );
+    }
     if r.format_version > crate::report::FORMAT_VERSION {
         return Err(format!(
             "the suite wrote report format {}, this grader reads up to {}",
@@ -569,18 +575,26 @@ fn grade_one(ctx: &Ctx<'_>, job: &Job, bar: &ProgressBar) -> ImplResult {
     let report = read_report(&report_path);
     match report {
         Ok(rep) => {
-            observed.outcome = if interrupted {
+            // A Ctrl-C at the terminal reaches the suite itself (same
+            // process group): its report says interrupted.
+            observed.outcome = if interrupted || (rep.interrupted && stopping()) {
                 Outcome::Interrupted
             } else if timed_out {
                 Outcome::TimedOut
             } else if rep.launch_error.is_some() {
                 Outcome::LaunchFailed
+            } else if rep.interrupted {
+                Outcome::Interrupted
             } else if rep.exit_status == 2 {
                 Outcome::SuiteError
             } else {
                 Outcome::Graded
             };
-            if timed_out {
+            if observed.outcome == Outcome::Interrupted {
+                observed.detail =
+                    "interrupted: the cases that finished are graded, the others count as not run"
+                        .into();
+            } else if timed_out {
                 observed.detail = format!(
                     "stopped at its time limit of {:.0} s: the cases that finished are graded, the others count as not run",
                     job.time_limit.as_secs_f64()
@@ -823,7 +837,8 @@ pub fn grade_all(
                     let Some(job) = jobs.get(k) else {
                         break;
                     };
-                    let bar = mp.insert_before(&total, ProgressBar::new(0));
+                    let bar =
+                        mp.insert_before(&total, ProgressBar::new(opts.case_names.len() as u64));
                     bar.set_style(
                         ProgressStyle::with_template(
                             "{prefix:>16} [{bar:30.cyan/blue}] {pos}/{len} cases, {msg}",
