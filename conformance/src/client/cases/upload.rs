@@ -29,7 +29,7 @@ pub fn cases() -> Vec<ClientCase> {
         ),
         case(
             "CLIENT-15",
-            "no upload data after an error reply",
+            "no upload data after an error reply or a 150 with another count",
             &[C15, C2],
             refused,
         ),
@@ -109,13 +109,16 @@ fn waits_for_150(ctx: &mut Ctx) -> Result<(), Fail> {
 
 fn refused(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.local("evil.txt", EVIL)?;
-    ctx.launch("connme\nupload evil.txt\n")?;
-    let mut s = ctx.session()?;
-    s.expect_upload(EVIL.len() as u64, "evil.txt", "CLIENT-15")?;
-    s.reply("554 already exists")?;
-    // Data sent now would be read as the command `rm victim.txt`.
-    s.expect_end("CLIENT-15")?;
-    ctx.expect_exit(Exit::Failure)?;
+    // An error reply, then a `150` announcing another count than the file's.
+    for reply in ["554 already exists", "150 7"] {
+        ctx.launch("connme\nupload evil.txt\n")?;
+        let mut s = ctx.session()?;
+        s.expect_upload(EVIL.len() as u64, "evil.txt", "CLIENT-15")?;
+        s.reply(reply)?;
+        // Data sent now would be read as the command `rm victim.txt`.
+        s.expect_end("CLIENT-15")?;
+        ctx.expect_exit(Exit::Failure)?;
+    }
     Ok(())
 }
 
