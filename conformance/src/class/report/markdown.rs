@@ -61,7 +61,7 @@ pub fn render(r: &ClassReport) -> String {
     let _ = writeln!(s, "# {} — mftp/1 conformance\n", r.class);
     let _ = writeln!(
         s,
-        "Suite {} · spec.md sha256 `{}` · {} of {} implementations{} · scoring: MUST {}, SHOULD {}, flaky {:?}, skip {:?}\n",
+        "Suite {} · spec.md sha256 `{}` · {} of {} implementations{} · scoring: MUST {}, SHOULD {}, flaky {}, skip {}\n",
         r.suite_version,
         r.spec_sha256.get(..16).unwrap_or(""),
         r.implementations.len(),
@@ -73,8 +73,16 @@ pub fn render(r: &ClassReport) -> String {
         },
         num(r.scoring.must),
         num(r.scoring.should),
-        r.scoring.flaky,
-        r.scoring.skip,
+        match r.scoring.flaky {
+            crate::class::points::FlakyRule::Ratio => "× pass ratio",
+            crate::class::points::FlakyRule::Zero => "0",
+            crate::class::points::FlakyRule::Full => "full",
+        },
+        match r.scoring.skip {
+            crate::class::points::SkipRule::Exclude => "left out of the maximum",
+            crate::class::points::SkipRule::Zero => "0",
+            crate::class::points::SkipRule::Full => "full",
+        },
     );
     let _ = writeln!(
         s,
@@ -227,11 +235,15 @@ fn implementation(s: &mut String, r: &ClassReport, i: &ImplResult) {
             let _ = writeln!(s, "- expected: {}", f.expected);
             let _ = writeln!(s, "- actual: {}\n", f.actual);
             if !f.transcript.is_empty() {
+                s.push_str("Transcript up to the failure:\n\n");
                 s.push_str(&fenced(&f.transcript));
+                s.push('\n');
             }
             if !f.server.is_empty() {
                 s.push_str(&fenced(&f.server));
+                s.push('\n');
             }
+            s.push_str("Rerun this case:\n\n");
             s.push_str(&fenced(&f.rerun));
             s.push('\n');
         }
