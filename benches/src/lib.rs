@@ -17,6 +17,8 @@
 //!   (`/proc/PID/status`), and the JSON file where the benches leave it for
 //!   the report.
 //! - [`files`]: fast random test files and size labels.
+//! - [`stress`]: the workload of the `stress` command (many clients, all
+//!   seven commands, verified content, misbehaving clients).
 //!
 //! # Why the server binary is built here
 //! `cargo bench -p benches` builds only this package, not other packages'
@@ -31,6 +33,7 @@ pub mod client;
 pub mod files;
 pub mod memory;
 pub mod server;
+pub mod stress;
 
 use std::path::PathBuf;
 

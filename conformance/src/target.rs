@@ -405,6 +405,13 @@ impl Server {
         Err(last.unwrap_or_else(|| LaunchError::Spawn(io::Error::other("no attempt made"))))
     }
 
+    /// The process id of the started command (with `--server-cmd`, the
+    /// shell's, which usually `exec`s the server).
+    #[must_use]
+    pub fn pid(&self) -> u32 {
+        self.proc.child.id()
+    }
+
     /// The process's exit status if it has exited (without reaping twice).
     pub fn exit_status(&mut self) -> Option<ExitStatus> {
         if self.exited.is_none() {
