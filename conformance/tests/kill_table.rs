@@ -37,9 +37,9 @@
 //! when a server to grade is given (`--server`, `--server-cmd`,
 //! `MFTP_SERVER`, `MFTP_SERVER_CMD`).
 
+use conformance::spec::Level;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
-use conformance::spec::Level;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -92,7 +92,10 @@ const KNOWN_GAPS: &[(&str, &str)] = &[(
 /// The known gap of this row, if any.
 fn known_gap(v: &Variant) -> Option<&'static str> {
     match v.server {
-        Bug(b) => KNOWN_GAPS.iter().find(|(g, _)| *g == b).map(|(_, why)| *why),
+        Bug(b) => KNOWN_GAPS
+            .iter()
+            .find(|(g, _)| *g == b)
+            .map(|(_, why)| *why),
         Clean | Allowed(_) => None,
     }
 }
