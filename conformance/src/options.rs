@@ -211,11 +211,13 @@ pub fn parse(args: Vec<String>) -> Result<(Options, Vec<String>), String> {
     if let Some(ClientSpec::Path(p)) = &opts.client
         && p.is_relative()
     {
+        let p = p.strip_prefix(".").unwrap_or(p);
         opts.client = Some(ClientSpec::Path(opts.base_dir.join(p)));
     }
     if let Some(ServerSpec::Path(p)) = &opts.server
         && p.is_relative()
     {
+        let p = p.strip_prefix(".").unwrap_or(p);
         opts.server = Some(ServerSpec::Path(opts.base_dir.join(p)));
     }
     for path in [&mut opts.report_json, &mut opts.junit]

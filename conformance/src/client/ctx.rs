@@ -543,9 +543,11 @@ impl Ctx {
             self.runs,
             crate::runner::indent(&script)
         );
-        let state = match run.exit_status() {
+        // The case has ended and dropped its connection: a client that
+        // exits on that gets a moment to, so that its real exit is shown.
+        let state = match run.wait_exit(Duration::from_secs(1)) {
             Some(st) => describe_status(st),
-            None => "still running (killed by the suite)".into(),
+            None => "still running a second after the case (killed by the suite)".into(),
         };
         let _ = writeln!(m, "client exit: {state}");
         let _ = writeln!(

@@ -759,13 +759,22 @@ impl Grid {
     #[must_use]
     pub fn terminal(&self) -> String {
         let mut s = String::new();
+        let corner = "client \\ server";
         let width = self
             .clients
             .iter()
-            .map(String::len)
+            .map(|c| c.chars().count())
+            .chain([corner.len()])
             .max()
-            .unwrap_or(6)
-            .max(6)
+            .unwrap_or(0)
+            + 2;
+        let column = self
+            .servers
+            .iter()
+            .map(|c| c.chars().count())
+            .chain(["FAIL (99)".len()])
+            .max()
+            .unwrap_or(0)
             + 2;
         let _ = writeln!(
             s,
@@ -774,16 +783,18 @@ impl Grid {
             self.servers.len(),
             self.secs
         );
-        let _ = write!(s, "{:width$}", "client \\ server");
+        let _ = write!(s, "{corner:width$}");
         for srv in &self.servers {
-            let _ = write!(s, "  {srv:<18}");
+            let _ = write!(s, "{srv:column$}");
         }
+        s.truncate(s.trim_end().len());
         s.push('\n');
         for cl in &self.clients {
             let _ = write!(s, "{cl:width$}");
             for srv in &self.servers {
-                let _ = write!(s, "  {:<18}", self.mark(cl, srv).1);
+                let _ = write!(s, "{:column$}", self.mark(cl, srv).1);
             }
+            s.truncate(s.trim_end().len());
             s.push('\n');
         }
         for c in self.cells.iter().filter(|c| !c.passed()) {

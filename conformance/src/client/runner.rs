@@ -44,5 +44,7 @@ fn explain(case: &ClientCase, f: &Fail, clause: &str, ctx: Option<&mut Ctx>) -> 
         }
         m.push_str(&ctx.describe());
     }
+    let mut m = m.trim_end().to_string();
+    m.push('\n');
     m
 }
