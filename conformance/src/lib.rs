@@ -63,8 +63,8 @@
 //!   for `listening on ADDR`, kill and reap it on drop.
 
 pub mod case;
-pub mod class;
 pub mod cases;
+pub mod class;
 pub mod client;
 pub mod ctx;
 pub mod disk;
