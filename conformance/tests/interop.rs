@@ -161,7 +161,7 @@ fn views() -> Result<(), Failed> {
             problems.push(format!("Markdown lacks {want:?}"));
         }
     }
-    if md.matches("```").count() % 2 != 0 {
+    if !md.matches("```").count().is_multiple_of(2) {
         problems.push("Markdown has an unbalanced code fence".into());
     }
     let term = grid.terminal();

@@ -292,17 +292,18 @@ impl Peer {
     /// # Errors
     /// The client is gone or stopped reading for a step.
     pub fn send(&mut self, out: Out, pieces: &Pieces) -> Result<(), Fail> {
+        let Out { bytes, parts } = out;
         match pieces {
             Pieces::Whole => {}
             Pieces::Bytewise(pause) => self.log.note(format!(
                 "the server sends the next {} bytes one byte per write, {} ms apart",
-                out.len(),
+                bytes.len(),
                 pause.as_millis()
             )),
             Pieces::Parts(_) => {}
             Pieces::Sizes(sizes, pause) => self.log.note(format!(
                 "the server sends the next {} bytes in writes of {} bytes and the rest, {} ms apart",
-                out.len(),
+                bytes.len(),
                 sizes
                     .iter()
                     .map(ToString::to_string)
@@ -311,7 +312,7 @@ impl Peer {
                 pause.as_millis()
             )),
         }
-        for part in &out.parts {
+        for part in &parts {
             self.log.push(match part {
                 Part::Reply(raw) => Event::Reply {
                     conn: self.id,
@@ -330,7 +331,7 @@ impl Peer {
         let (sizes, pause): (Vec<usize>, Duration) = match pieces {
             Pieces::Whole => (Vec::new(), Duration::ZERO),
             Pieces::Parts(p) => (
-                out.parts
+                parts
                     .iter()
                     .map(|part| match part {
                         Part::Reply(raw) | Part::Entry(raw) => raw.len(),
@@ -339,14 +340,14 @@ impl Peer {
                     .collect(),
                 *p,
             ),
-            Pieces::Bytewise(p) => (vec![1; out.len()], *p),
+            Pieces::Bytewise(p) => (vec![1; bytes.len()], *p),
             Pieces::Sizes(s, p) => (s.clone(), *p),
         };
         let since = self.last_write.elapsed();
         if since < GAP {
             std::thread::sleep(GAP - since);
         }
-        let mut rest = out.bytes.as_slice();
+        let mut rest = bytes.as_slice();
         for size in sizes {
             if rest.is_empty() {
                 break;
