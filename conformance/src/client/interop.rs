@@ -38,8 +38,10 @@
 
 use super::launch::{HOST, Running, Setup};
 use crate::cases::random;
+use crate::class::report::html::esc;
 use crate::disk::{Node, tree};
 use crate::options::{ClientSpec, ServerSpec};
+use crate::runner::indent;
 use crate::target::{POLL, Server, shell_quote, tail};
 use crate::transcript::{Event, Log, render};
 use std::collections::BTreeMap;
@@ -450,10 +452,6 @@ fn same_tree(dir: &Path, label: &str, want: &[(&str, &[u8])]) -> Result<(), Stri
     } else {
         Err(format!("in {label}: {}", problems.join("; ")))
     }
-}
-
-fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("    {l}\n")).collect()
 }
 
 /// Which way bytes went through the proxy.
@@ -903,11 +901,11 @@ impl Grid {
         );
         s.push_str("<table id=\"grid\">\n<tr><th>client \\ server</th>");
         for srv in &self.servers {
-            let _ = write!(s, "<th>{}</th>", html_escape(srv));
+            let _ = write!(s, "<th>{}</th>", esc(srv));
         }
         s.push_str("</tr>\n");
         for cl in &self.clients {
-            let _ = write!(s, "<tr><th class=\"row\">{}</th>", html_escape(cl));
+            let _ = write!(s, "<tr><th class=\"row\">{}</th>", esc(cl));
             for srv in &self.servers {
                 match self.cell(cl, srv) {
                     Some(c) if c.passed() => {
@@ -932,23 +930,23 @@ impl Grid {
                 s,
                 "<section id=\"{}\">\n<h2>{} × {}</h2>\n<ul>",
                 c.anchor(),
-                html_escape(&c.client),
-                html_escape(&c.server)
+                esc(&c.client),
+                esc(&c.server)
             );
             for f in c.failures() {
                 let _ = writeln!(
                     s,
                     "<li><strong>{}</strong>: {}</li>",
-                    html_escape(&f.what),
-                    html_escape(&f.detail)
+                    esc(&f.what),
+                    esc(&f.detail)
                 );
             }
             let _ = writeln!(
                 s,
                 "</ul>\n<h3>Transcript (C: the client, S: the server)</h3>\n<pre>{}</pre>\n<h3>Client output</h3>\n<pre>{}</pre>\n<h3>Server stderr (last lines)</h3>\n<pre>{}</pre>\n</section>",
-                html_escape(&c.transcript),
-                html_escape(&c.client_output),
-                html_escape(&c.server_stderr)
+                esc(&c.transcript),
+                esc(&c.client_output),
+                esc(&c.server_stderr)
             );
         }
         s.push_str("</body>\n</html>\n");
@@ -964,13 +962,6 @@ fn md_cell(s: &str) -> String {
 /// Text for a fenced block: a line of three backticks cannot end it.
 fn fence_safe(s: &str) -> String {
     s.replace("```", "`\u{200b}``")
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The default implementations of the grid: the workspace's reference
