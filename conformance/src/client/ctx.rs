@@ -520,12 +520,6 @@ impl Ctx {
         Ok(())
     }
 
-    /// The working directory as it was when the current run started.
-    #[must_use]
-    pub fn work_before(&self) -> &Tree {
-        &self.work_before
-    }
-
     /// For the failure message: the run's script, command line, state,
     /// output and working directory.
     pub(crate) fn describe(&mut self) -> String {

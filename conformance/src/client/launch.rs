@@ -11,7 +11,7 @@ use crate::target::{Spawned, sh_template, shell_quote, tail};
 use std::fs::File;
 use std::io::{self, Read as _, Seek as _, SeekFrom};
 use std::os::unix::process::CommandExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -137,12 +137,6 @@ impl Running {
     #[must_use]
     pub fn stderr_tail(&self, n: usize) -> String {
         tail_of(&self.proc.stderr_path, n)
-    }
-
-    /// Where its stderr goes.
-    #[must_use]
-    pub fn stderr_path(&self) -> PathBuf {
-        self.proc.stderr_path.clone()
     }
 }
 
