@@ -447,7 +447,9 @@ impl Ctx {
     /// # Errors
     /// Leftovers or missing entries after 2 s.
     pub fn expect_root(&self, before: &Tree, clause: &'static str) -> Result<(), Fail> {
-        let deadline = Instant::now() + Duration::from_secs(2) + Duration::from_millis(500);
+        // SEC-4 allows 2 s; half a step more keeps a loaded grading
+        // machine from failing a correct server.
+        let deadline = Instant::now() + Duration::from_secs(2) + self.step() / 2;
         loop {
             let now = without_reserved_dirs(&tree(&self.root));
             let want = without_reserved_dirs(before);

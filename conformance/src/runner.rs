@@ -26,6 +26,7 @@ pub fn run_case(case: &Case) -> CaseResult {
         r
     }));
     let outcome = outcome.unwrap_or_else(|p| Err(panicked(p.as_ref())));
+    let outcome = outcome.map_err(|f| died(f, ctx.as_mut()));
     result(case, started, outcome, |f, clause| {
         explain(case, f, clause, ctx.as_mut())
     })
@@ -77,6 +78,46 @@ pub(crate) fn result<X>(
         failed_clause,
         duration_ms: started.elapsed().as_millis(),
         message,
+    }
+}
+
+/// A step that failed because the server process died is CONC-2's failure
+/// (a server that one client's behaviour kills), not the failure of
+/// whatever that step checked. A closed connection or a timeout may be
+/// seen a moment before the exit: wait up to 0.5 s for it.
+fn died(f: Fail, ctx: Option<&mut Ctx>) -> Fail {
+    if !matches!(
+        f.kind,
+        FailKind::Closed | FailKind::Timeout | FailKind::Mismatch
+    ) {
+        return f;
+    }
+    let Some(ctx) = ctx else {
+        return f;
+    };
+    let deadline = Instant::now() + std::time::Duration::from_millis(500);
+    let status = loop {
+        if let Some(status) = ctx.server_exit() {
+            break Some(status);
+        }
+        if f.kind == FailKind::Mismatch || Instant::now() >= deadline {
+            break None;
+        }
+        std::thread::sleep(crate::target::POLL);
+    };
+    match status {
+        Some(status) if f.clause != "CONC-2" => Fail {
+            clause: "CONC-2",
+            expected: "the server keeps running whatever its clients do".into(),
+            actual: format!(
+                "the server process exited ({}) during the case; the step that noticed: {} — {}",
+                describe_status(status),
+                if f.step.is_empty() { "-" } else { &f.step },
+                f.actual
+            ),
+            ..f
+        },
+        _ => f,
     }
 }
 

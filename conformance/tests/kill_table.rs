@@ -82,13 +82,7 @@ const SKIPPED_AS_ROOT: &[&str] = &["CMD-7"];
 /// clause of `breaks` may be missing, as long as the bug is caught (exit
 /// status 1) and blamed on nothing outside `breaks` and `collateral`. Drop
 /// an entry once the suite is fixed.
-const KNOWN_GAPS: &[(&str, &str)] = &[(
-    "dies-on-reset",
-    "when the server dies during a case, the step that meets the dead server is blamed on the \
-     clause it checks (CONC-1 for a greeting, UPLOAD-3 for a 150) rather than CONC-2; CONC-2 \
-     fails only when such a step happens to check CONC-2 or the check after a case finds the \
-     server gone (in about 6 runs of 7)",
-)];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// The known gap of this row, if any.
 fn known_gap(v: &Variant) -> Option<&'static str> {
@@ -294,8 +288,8 @@ const TABLE: &[Variant] = &[
     Variant {
         server: Bug("dies-on-reset"),
         breaks: &["CONC-2"],
-        collateral: &["CONC-1", "UPLOAD-3"],
-        why: "the process exits when a client resets a transfer; the steps of the CONC-2 cases that meet the dead server are blamed on what they check, a new client's greeting (CONC-1) or the next upload's 150 (UPLOAD-3), depending on timing (see KNOWN_GAPS)",
+        collateral: &[],
+        why: "the process exits when a client resets a transfer; whichever step meets the dead server, the runner blames CONC-2 once it sees the process gone",
     },
     Variant {
         server: Bug("early-input-lost"),
