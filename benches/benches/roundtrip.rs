@@ -44,7 +44,7 @@ fn connect(addr: std::net::SocketAddr) -> TcpStream {
 /// `baseline/echo`'s server in a process of its own (`src/bin/echo-server.rs`);
 /// killed and reaped on drop.
 struct EchoProcess {
-    child: std::process::Child,
+    _proc: conformance::reference::ReferenceServer,
     addr: std::net::SocketAddr,
 }
 
@@ -53,16 +53,9 @@ impl EchoProcess {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_echo-server"));
         // Its stdin closes when this process ends, which ends it too.
         command.stdin(std::process::Stdio::piped());
-        let (child, _stdout, addr) =
-            benches::server::spawn_listening(&mut command).expect("start echo-server");
-        Self { child, addr }
-    }
-}
-
-impl Drop for EchoProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let proc = benches::server::spawn_listening(command).expect("start echo-server");
+        let addr = proc.addr();
+        Self { _proc: proc, addr }
     }
 }
 
