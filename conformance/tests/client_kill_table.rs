@@ -16,7 +16,8 @@
 //!
 //! `fixtures/python-client/client.py` is an independent client written from
 //! spec.md alone; while it does not exist its rows are skipped with a note.
-//! The rows of its bug switches are added once its switches are settled.
+//! Its bug switches (conformance/fixtures/python-client/README.md) each
+//! have a row.
 //!
 //! ```text
 //! cargo test -p conformance --test client_kill_table
@@ -70,6 +71,84 @@ const TABLE: &[Variant] = &[
         breaks: &[],
         collateral: &[],
         why: "the independent Python client conforms",
+    },
+    Variant {
+        client: Client::Python(Some("single-recv")),
+        breaks: &["CLIENT-7"],
+        collateral: &[],
+        why: "one recv() taken as one reply: entries that came with the `200`, or a reply split over segments, are lost",
+    },
+    Variant {
+        client: Client::Python(Some("data-before-150")),
+        breaks: &["CLIENT-15"],
+        collateral: &[],
+        why: "upload data sent right after the command line, before `150`",
+    },
+    Variant {
+        client: Client::Python(Some("data-after-error")),
+        breaks: &["CLIENT-15"],
+        collateral: &[],
+        why: "upload data sent even after an error reply instead of `150`",
+    },
+    Variant {
+        client: Client::Python(Some("char-count")),
+        breaks: &["CLIENT-14"],
+        collateral: &[],
+        why: "announces the length of the decoded text, not the bytes",
+    },
+    Variant {
+        client: Client::Python(Some("write-while-downloading")),
+        breaks: &["CLIENT-18"],
+        collateral: &[],
+        why: "writes into the final name as bytes arrive: a cut download is left behind",
+    },
+    Variant {
+        client: Client::Python(Some("overwrite")),
+        breaks: &["CLIENT-19"],
+        collateral: &[],
+        why: "a download replaces an existing local file",
+    },
+    Variant {
+        client: Client::Python(Some("no-timeout")),
+        breaks: &["CLIENT-9"],
+        collateral: &[],
+        why: "waits for a silent server forever",
+    },
+    Variant {
+        client: Client::Python(Some("no-wait-221")),
+        breaks: &["CLIENT-10"],
+        collateral: &[],
+        why: "byebye closes without reading `221`",
+    },
+    Variant {
+        client: Client::Python(Some("exit-zero")),
+        breaks: &["CLIENT-2"],
+        collateral: &[],
+        why: "exit status 0 after error replies",
+    },
+    Variant {
+        client: Client::Python(Some("short-read")),
+        breaks: &["CLIENT-17"],
+        collateral: &["CLIENT-7", "CLIENT-6", "CLIENT-18"],
+        why: "reads until the connection goes quiet instead of exactly the announced bytes; what follows is read out of step",
+    },
+    Variant {
+        client: Client::Python(Some("split-name")),
+        breaks: &["CLIENT-5"],
+        collateral: &[],
+        why: "splits the user's line at every space: `upload my file.txt` looks for `my`",
+    },
+    Variant {
+        client: Client::Python(Some("whole-path")),
+        breaks: &["CLIENT-17"],
+        collateral: &[],
+        why: "saves a download under its whole path instead of its last component",
+    },
+    Variant {
+        client: Client::Python(Some("text-in-field")),
+        breaks: &["FRAME-11"],
+        collateral: &[],
+        why: "reads the text after a count as part of the field",
     },
 ];
 

@@ -435,13 +435,13 @@ fn main() {
     let argv0 = argv.next().unwrap_or_else(|| "kill_table".into());
     let (grading, rest) = split_args(argv.collect());
     let list = rest.iter().any(|a| a == "--list");
-    let from_env = ["MFTP_SERVER", "MFTP_SERVER_CMD"]
+    let from_env = ["MFTP_SERVER", "MFTP_SERVER_CMD", "MFTP_CLIENT", "MFTP_CLIENT_CMD"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     if grading || from_env {
         if !list {
             println!(
-                "kill_table: skipped, a server to grade was given (--server/--server-cmd/MFTP_SERVER/MFTP_SERVER_CMD)"
+                "kill_table: skipped, a server or client to grade was given (--server/--server-cmd/--client/--client-cmd or MFTP_SERVER*/MFTP_CLIENT*)"
             );
         }
         return;
@@ -513,7 +513,7 @@ fn split_args(args: Vec<String>) -> (bool, Vec<String>) {
             rest.push(arg);
             continue;
         }
-        grading |= flag == "--server" || flag == "--server-cmd";
+        grading |= matches!(flag, "--server" | "--server-cmd" | "--client" | "--client-cmd");
         if !arg.contains('=') {
             let _ = it.next();
         }

@@ -180,7 +180,8 @@ impl<'a> ReplyLine<'a> {
     pub fn parse(line: &'a [u8]) -> Result<Self, BadReply> {
         let bad = || BadReply(String::from_utf8_lossy(line).into_owned());
         let (digits, rest) = line.split_at_checked(3).ok_or_else(bad)?;
-        if !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
+        // `code = %x31-35 2DIGIT` (FRAME-6): 6xx to 9xx are not replies.
+        if !digits.iter().all(u8::is_ascii_digit) || !(b'1'..=b'5').contains(&digits[0]) {
             return Err(bad());
         }
         let text = match rest {
