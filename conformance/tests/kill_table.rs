@@ -435,9 +435,14 @@ fn main() {
     let argv0 = argv.next().unwrap_or_else(|| "kill_table".into());
     let (grading, rest) = split_args(argv.collect());
     let list = rest.iter().any(|a| a == "--list");
-    let from_env = ["MFTP_SERVER", "MFTP_SERVER_CMD", "MFTP_CLIENT", "MFTP_CLIENT_CMD"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    let from_env = [
+        "MFTP_SERVER",
+        "MFTP_SERVER_CMD",
+        "MFTP_CLIENT",
+        "MFTP_CLIENT_CMD",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     if grading || from_env {
         if !list {
             println!(
@@ -513,7 +518,10 @@ fn split_args(args: Vec<String>) -> (bool, Vec<String>) {
             rest.push(arg);
             continue;
         }
-        grading |= matches!(flag, "--server" | "--server-cmd" | "--client" | "--client-cmd");
+        grading |= matches!(
+            flag,
+            "--server" | "--server-cmd" | "--client" | "--client-cmd"
+        );
         if !arg.contains('=') {
             let _ = it.next();
         }

@@ -143,6 +143,13 @@ impl Sandbox {
                 c.args(["--ro-bind", "/dev/null"]).arg(h);
             }
         }
+        // The program's own directory stays visible, read-only, where a
+        // tmpfs above hides it: the grader's binaries (the suite, the
+        // reference server beside it) may live in a checkout under /tmp.
+        // Before the writable binds, which may lie inside it.
+        if let Some(dir) = program.parent().filter(|d| d.is_absolute() && d.is_dir()) {
+            c.arg("--ro-bind").arg(dir).arg(dir);
+        }
         // After the tmpfs mounts, so that a writable dir under /tmp shows.
         for w in writable {
             c.arg("--bind").arg(w).arg(w);
