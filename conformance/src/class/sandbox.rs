@@ -143,12 +143,16 @@ impl Sandbox {
                 c.args(["--ro-bind", "/dev/null"]).arg(h);
             }
         }
-        // The program's own directory stays visible, read-only, where a
-        // tmpfs above hides it: the grader's binaries (the suite, the
-        // reference server beside it) may live in a checkout under /tmp.
-        // Before the writable binds, which may lie inside it.
-        if let Some(dir) = program.parent().filter(|d| d.is_absolute() && d.is_dir()) {
-            c.arg("--ro-bind").arg(dir).arg(dir);
+        // The grader's own files stay visible, read-only, where the tmpfs
+        // above hides them: the program's directory and the workspace the
+        // suite was built in (its binaries, the reference server beside
+        // them, its snapshots) may lie in a checkout under /tmp. Before the
+        // writable binds, which may lie inside them.
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent();
+        for dir in [program.parent(), workspace].into_iter().flatten() {
+            if dir.is_absolute() && dir.is_dir() {
+                c.arg("--ro-bind").arg(dir).arg(dir);
+            }
         }
         // After the tmpfs mounts, so that a writable dir under /tmp shows.
         for w in writable {
