@@ -1,17 +1,13 @@
 //! The test context: a temp dir with the server's root, a local working
-//! directory and a home, and a running server that is killed on drop.
+//! directory and a home, and a running server that is killed on drop (by
+//! the workspace's one launcher, `conformance::reference`).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use conformance::reference::{ReferenceServer, StartOptions, Stderr, reference_server_binary};
 use tempfile::TempDir;
-
-/// How long a server may take to print its `listening on` line.
-const SERVER_START: Duration = Duration::from_secs(30);
 
 /// The client under test.
 pub fn client_bin() -> PathBuf {
@@ -20,10 +16,10 @@ pub fn client_bin() -> PathBuf {
 
 /// The one place that decides which server the tests run against.
 ///
-/// The workspace's `reference-server`, found beside the client's binary
-/// (cargo only exposes `CARGO_BIN_EXE_` for the crate's own binaries) and
-/// built once if it is missing. `MFTP_TEST_SERVER` may name another
-/// server command (words split at blanks, for example
+/// The workspace's `reference-server`, found (and built when missing or
+/// older than its sources) by `conformance::reference`: cargo only exposes
+/// `CARGO_BIN_EXE_` for the crate's own binaries. `MFTP_TEST_SERVER` may
+/// name another server command (words split at blanks, for example
 /// `python3 conformance/fixtures/python-server/server.py`); it is then
 /// started as `COMMAND --root DIR --port 0`.
 fn server_command() -> Command {
@@ -36,39 +32,22 @@ fn server_command() -> Command {
         command.args(words);
         return command;
     }
-    Command::new(reference_server())
-}
-
-fn reference_server() -> &'static Path {
-    static SERVER: OnceLock<PathBuf> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let dir = client_bin()
-            .parent()
-            .expect("the client binary lives in a directory")
-            .to_owned();
-        let server = dir.join(format!("reference-server{}", std::env::consts::EXE_SUFFIX));
-        if !server.exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-            let status = Command::new(cargo)
-                .args(["build", "-p", "reference-server"])
-                .status()
-                .expect("run cargo build -p reference-server");
-            assert!(status.success(), "cargo build -p reference-server failed");
-        }
-        server
-    })
+    let server = reference_server_binary().unwrap_or_else(|e| panic!("the reference server: {e}"));
+    Command::new(server)
 }
 
 /// A running server and the directories of one test.
 pub struct Ctx {
+    /// Declared first: the server is killed before its temp dir goes.
+    server: ReferenceServer,
     tmp: TempDir,
-    server: Option<Child>,
     /// The port the server listens on (127.0.0.1).
     pub port: u16,
 }
 
 impl Ctx {
-    /// Starts a server on an empty root.
+    /// Starts a server on an empty root; its stderr goes to
+    /// `server.stderr` beside the root, quoted if it does not come up.
     pub fn new() -> Self {
         let tmp = TempDir::new().expect("temp dir");
         for dir in ["root", "local", "home"] {
@@ -79,44 +58,15 @@ impl Ctx {
             .arg("--root")
             .arg(tmp.path().join("root"))
             .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        let mut server = command.spawn().expect("start the server");
-        let stdout = server.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        // Read the first line with a deadline, then keep draining so that
-        // the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            let _ = tx.send(line);
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
-        });
-        let line = match rx.recv_timeout(SERVER_START) {
-            Ok(line) => line,
-            Err(e) => {
-                let _ = server.kill();
-                let _ = server.wait();
-                panic!("server did not say 'listening on' within {SERVER_START:?}: {e}");
-            }
+            .stdin(Stdio::null());
+        let options = StartOptions {
+            stderr: Stderr::File(tmp.path().join("server.stderr")),
+            ..StartOptions::default()
         };
-        let port = line
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|addr| addr.rsplit_once(':'))
-            .and_then(|(_, port)| port.parse().ok());
-        let Some(port) = port else {
-            let _ = server.kill();
-            let _ = server.wait();
-            panic!("unexpected first line from the server: {line:?}");
-        };
-        Self {
-            tmp,
-            server: Some(server),
-            port,
-        }
+        let server = ReferenceServer::start_with(command, &options)
+            .unwrap_or_else(|e| panic!("the server did not start: {e}"));
+        let port = server.port();
+        Self { server, tmp, port }
     }
 
     /// The server's root.
@@ -202,16 +152,7 @@ impl Ctx {
 
     /// Kills the server (to test lost connections).
     pub fn stop_server(&mut self) {
-        if let Some(mut server) = self.server.take() {
-            let _ = server.kill();
-            let _ = server.wait();
-        }
-    }
-}
-
-impl Drop for Ctx {
-    fn drop(&mut self) {
-        self.stop_server();
+        self.server.stop();
     }
 }
 
