@@ -244,7 +244,9 @@ pub fn sh_template(template: &str, values: &[(&str, &str)], extra: &[String]) ->
     c
 }
 
-pub(crate) fn shell_quote(s: &str) -> String {
+/// `s` as one word of a POSIX shell command line (single quotes).
+#[must_use]
+pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 

@@ -28,13 +28,17 @@
 //! suite's options to every test target: this one accepts and ignores
 //! them, and skips itself when a server or client to grade is given.
 
-use libtest_mimic::{Arguments, Failed, Trial};
+mod common;
+
+use common::args::{SERVER_OR_CLIENT_VARS, Skip};
+use common::python::{client_py, python};
+use common::table::{Row, Rows};
+use conformance::target::shell_quote;
+use libtest_mimic::{Failed, Trial};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Mutex, PoisonError};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 /// Which client a variant grades.
@@ -155,46 +159,22 @@ const TABLE: &[Variant] = &[
 /// Variants graded at once: each suite run is itself parallel.
 const DEFAULT_THREADS: usize = 2;
 
-/// Limit for one run of the suite (alone it takes a few seconds).
-const DEADLINE: Duration = Duration::from_secs(300);
-
-/// What one trial found, for the table printed at the end.
-struct Row {
-    index: usize,
-    exit: Option<i32>,
-    failing: Vec<String>,
-    secs: f64,
-}
-
-static ROWS: Mutex<Vec<Row>> = Mutex::new(Vec::new());
+static ROWS: Rows = Rows::new();
 
 fn main() {
-    let mut argv = std::env::args();
-    let argv0 = argv.next().unwrap_or_else(|| "client_kill_table".into());
-    let (grading, rest) = split_args(argv.collect());
-    let list = rest.iter().any(|a| a == "--list");
-    let from_env = [
-        "MFTP_SERVER",
-        "MFTP_SERVER_CMD",
-        "MFTP_CLIENT",
-        "MFTP_CLIENT_CMD",
-    ]
-    .iter()
-    .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
-    if grading || from_env {
-        if !list {
-            println!(
-                "client_kill_table: skipped, a server or client to grade was given (--server/--server-cmd/--client/--client-cmd or MFTP_*)"
-            );
-        }
+    let skip = Skip {
+        target: "client_kill_table",
+        vars: SERVER_OR_CLIENT_VARS,
+        because: "a server or client to grade was given (--server/--server-cmd/--client/--client-cmd or MFTP_*)",
+    };
+    let Some(mut args) = common::args::libtest_arguments(&skip) else {
         return;
-    }
-    let mut args = Arguments::from_iter(std::iter::once(argv0).chain(rest));
+    };
     if args.test_threads.is_none() {
         args.test_threads = Some(DEFAULT_THREADS);
     }
     let python_there = client_py().is_file();
-    if !python_there && !list {
+    if !python_there && !args.list {
         println!(
             "client_kill_table: {} does not exist yet: its rows are skipped",
             client_py().display()
@@ -210,36 +190,10 @@ fn main() {
         .collect();
     let started = Instant::now();
     let conclusion = libtest_mimic::run(&args, trials);
-    if !list {
+    if !args.list {
         print_table(started.elapsed());
     }
     conclusion.exit();
-}
-
-/// Pulls the suite's options (and their values) out of the arguments.
-/// Returns whether a server or client to grade was given, and the rest.
-fn split_args(args: Vec<String>) -> (bool, Vec<String>) {
-    let mut grading = false;
-    let mut rest = Vec::new();
-    let mut it = args.into_iter();
-    while let Some(arg) = it.next() {
-        let flag = arg.split_once('=').map_or(arg.as_str(), |(f, _)| f);
-        if conformance::options::FLAG_OPTIONS.contains(&flag) {
-            continue;
-        }
-        if !conformance::options::VALUE_OPTIONS.contains(&flag) {
-            rest.push(arg);
-            continue;
-        }
-        grading |= matches!(
-            flag,
-            "--server" | "--server-cmd" | "--client" | "--client-cmd"
-        );
-        if !arg.contains('=') {
-            let _ = it.next();
-        }
-    }
-    (grading, rest)
 }
 
 fn variant_name(v: &Variant) -> String {
@@ -248,14 +202,6 @@ fn variant_name(v: &Variant) -> String {
         Client::Python(None) => "python-client clean".into(),
         Client::Python(Some(b)) => format!("python-client --bug {b}"),
     }
-}
-
-fn client_py() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python-client/client.py")
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// The option that names the client to grade, and how the table shows it.
@@ -267,15 +213,15 @@ fn client_option(v: &Variant) -> Result<(&'static str, String), String> {
             Ok(("--client", bin.to_string_lossy().into_owned()))
         }
         Client::Python(bug) => {
-            let py = conformance::client::interop::python3().ok_or(
-                "`python3` cannot be run; the Python client's rows need python3 (3.11 or newer) on PATH",
-            )?;
+            let py = python().map_err(|e| {
+                format!("{e}\nThe Python client's rows need python3 (3.11 or newer) on PATH.")
+            })?;
             let bug = bug.map_or_else(String::new, |b| format!(" --bug {b}"));
             Ok((
                 "--client-cmd",
                 format!(
                     "{} {}{bug} --host {{host}} --port {{port}}",
-                    shell_quote(&py.to_string_lossy()),
+                    shell_quote(&py.exe),
                     shell_quote(&client_py().to_string_lossy())
                 ),
             ))
@@ -286,113 +232,25 @@ fn client_option(v: &Variant) -> Result<(&'static str, String), String> {
 /// Runs the client suite against one variant and checks its report.
 fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
     let (option, value) = client_option(v)?;
-    let dir = tempfile::Builder::new()
-        .prefix("mftp-client-kill-table-")
-        .tempdir()
-        .map_err(|e| format!("temp dir: {e}"))?;
-    let report = dir.path().join("report.json");
-    let out_path = dir.path().join("suite.out");
-    let out = std::fs::File::create(&out_path).map_err(|e| format!("{e}"))?;
-    let err = out.try_clone().map_err(|e| format!("{e}"))?;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conformance"));
-    cmd.arg(option)
-        .arg(&value)
-        .arg("--report-json")
-        .arg(&report)
-        .arg("-q")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err);
-    for var in [
-        "MFTP_SERVER",
-        "MFTP_SERVER_CMD",
-        "MFTP_CLIENT",
-        "MFTP_CLIENT_CMD",
-        "MFTP_REPORT_JSON",
-        "MFTP_JUNIT",
-    ] {
-        cmd.env_remove(var);
-    }
-    let started = Instant::now();
-    let status = run_with_deadline(cmd, DEADLINE)?;
-    let secs = started.elapsed().as_secs_f64();
-    let output = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let run = common::suite::run(&[option, &value], None, "mftp-client-kill-table-")?;
     let context = |what: &str| {
         format!(
             "{what}\ncommand: conformance {option} {} -q\nlast lines of its output:\n{}",
             shell_quote(&value),
-            tail(&output, 60)
+            common::process::last_lines(&run.output, 60)
         )
     };
-    let Some(status) = status else {
-        return Err(context(&format!(
-            "the suite did not finish within {} s and was stopped",
-            DEADLINE.as_secs()
-        ))
-        .into());
-    };
-    let text = std::fs::read_to_string(&report)
-        .map_err(|e| context(&format!("no JSON report ({e}); exit {status}")))?;
-    let json: Value = serde_json::from_str(&text)
-        .map_err(|e| context(&format!("the JSON report does not parse: {e}")))?;
-    let failing = clauses_with(&json, &["fail", "fail-should"]);
-    ROWS.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(Row {
-            index,
-            exit: status.code(),
-            failing: failing.iter().cloned().collect(),
-            secs,
-        });
-    check(v, status, &json, &failing)
+    let (status, json) = run.result.as_ref().map_err(|e| context(e))?;
+    let failing = common::suite::failing(json);
+    ROWS.record(Row {
+        index,
+        exit: status.code(),
+        failing: failing.iter().cloned().collect(),
+        blocked: 0,
+        secs: run.secs,
+    });
+    check(v, *status, json, &failing)
         .map_err(|problems| context(&format!("{} ({})\n{problems}", variant_name(v), v.why)).into())
-}
-
-/// Waits for the suite; at the deadline stops it like Ctrl-C would (it
-/// then kills what it started), and returns `None`.
-fn run_with_deadline(mut cmd: Command, limit: Duration) -> Result<Option<ExitStatus>, String> {
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("could not run {}: {e}", env!("CARGO_BIN_EXE_conformance")))?;
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(st) = child.try_wait().map_err(|e| format!("wait: {e}"))? {
-            return Ok(Some(st));
-        }
-        if Instant::now() >= deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let pid = i32::try_from(child.id())
-        .ok()
-        .and_then(rustix::process::Pid::from_raw);
-    if let Some(pid) = pid {
-        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-    }
-    let grace = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < grace {
-        if let Ok(Some(_)) = child.try_wait() {
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    Ok(None)
-}
-
-/// Clauses whose status in the report is one of `statuses`.
-fn clauses_with(json: &Value, statuses: &[&str]) -> BTreeSet<String> {
-    json["clauses"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(_, s)| s.as_str().is_some_and(|s| statuses.contains(&s)))
-                .map(|(c, _)| c.clone())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The table's expectations for one variant; every problem, one a line.
@@ -428,25 +286,12 @@ fn check(
             }
         }
     }
-    let missed: Vec<&str> = v
-        .breaks
-        .iter()
-        .copied()
-        .filter(|c| !failing.contains(*c))
-        .collect();
-    if !missed.is_empty() {
-        problems.push(format!("not caught: {missed:?} should be failing"));
-    }
-    let unexpected: Vec<&String> = failing
-        .iter()
-        .filter(|c| !v.breaks.contains(&c.as_str()) && !v.collateral.contains(&c.as_str()))
-        .collect();
-    if !unexpected.is_empty() {
-        problems.push(format!(
-            "blamed on clauses outside breaks {:?} and collateral {:?}: {unexpected:?}",
-            v.breaks, v.collateral
-        ));
-    }
+    problems.extend(common::table::attribution_problems(
+        v.breaks,
+        v.collateral,
+        failing,
+        false,
+    ));
     if problems.is_empty() {
         Ok(())
     } else {
@@ -454,18 +299,12 @@ fn check(
     }
 }
 
-fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
 /// Variant → clauses caught, with the runtime of each run.
 fn print_table(wall: Duration) {
-    let mut rows = std::mem::take(&mut *ROWS.lock().unwrap_or_else(PoisonError::into_inner));
+    let rows = ROWS.take_sorted();
     if rows.is_empty() {
         return;
     }
-    rows.sort_by_key(|r| r.index);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -480,35 +319,15 @@ fn print_table(wall: Duration) {
     );
     for r in &rows {
         let v = &TABLE[r.index];
-        let caught: Vec<String> = r
-            .failing
-            .iter()
-            .map(|c| {
-                if v.breaks.contains(&c.as_str()) {
-                    c.clone()
-                } else if v.collateral.contains(&c.as_str()) {
-                    format!("({c})")
-                } else {
-                    format!("!{c}")
-                }
-            })
-            .collect();
         let _ = writeln!(
             s,
             "{:<28} {:>4} {:>6.1}s  {}",
             variant_name(v),
-            r.exit.map_or_else(|| "-".into(), |c| c.to_string()),
+            r.exit_text(),
             r.secs,
-            if caught.is_empty() {
-                "-".into()
-            } else {
-                caught.join(" ")
-            }
+            common::table::marks(v.breaks, v.collateral, &r.failing)
         );
     }
-    let _ = writeln!(
-        s,
-        "(CLAUSE): allowed collateral; !CLAUSE: not expected for this variant"
-    );
+    let _ = writeln!(s, "{}", common::table::LEGEND);
     print!("{s}");
 }

@@ -4,8 +4,8 @@
 //! `fixtures/python-server/server.py` is a second, independent mftp/1
 //! server with 43 deliberate bugs behind `--bug NAME`, and 7 behaviours
 //! that spec 1.1 allows besides its default ones behind `--variant NAME`.
-//! One trial per row of [`TABLE`] (the clean server, each bug, each allowed
-//! variant) runs the `conformance` binary against it with `--report-json`,
+//! One trial per row of [`TABLE`] (`kill_table/table.rs`: the clean
+//! server, each bug, each allowed variant) runs the `conformance` binary against it with `--report-json`,
 //! and checks the per-clause statuses of the report (see
 //! `src/report/mod.rs` for how failures are attributed):
 //!
@@ -37,421 +37,50 @@
 //! when a server to grade is given (`--server`, `--server-cmd`,
 //! `MFTP_SERVER`, `MFTP_SERVER_CMD`).
 
+#[path = "kill_table/table.rs"]
+mod table;
+
+mod common;
+
+use common::args::{SERVER_OR_CLIENT_VARS, Skip};
+use common::python::{Python, python, server_py};
+use common::table::{Row, Rows};
 use conformance::spec::Level;
-use libtest_mimic::{Arguments, Failed, Trial};
+use conformance::target::shell_quote;
+use libtest_mimic::{Failed, Trial};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
-
-/// How the Python server is started for one row of the table.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Server {
-    /// No switch: it conforms.
-    Clean,
-    /// `--bug NAME`: one deliberate mistake the suite must catch.
-    Bug(&'static str),
-    /// `--variant NAME`: a behaviour the spec allows; the suite must not
-    /// fail any MUST clause for it.
-    Allowed(&'static str),
-}
-
-/// One server variant and what the suite must say about it.
-struct Variant {
-    server: Server,
-    /// Clauses that must be failing (a failing step of some case checks
-    /// them). For an allowed variant: SHOULD clauses only.
-    breaks: &'static [&'static str],
-    /// Clauses that may fail as well: a case is knowably stopped at them by
-    /// this bug. For an allowed variant: SHOULD clauses only.
-    collateral: &'static [&'static str],
-    /// Why, in one line.
-    why: &'static str,
-}
-
-use Server::{Allowed, Bug, Clean};
+use std::sync::OnceLock;
+use std::time::Duration;
+use std::time::Instant;
+use table::{Allowed, Bug, Clean, KNOWN_GAPS, TABLE, Variant, known_gap};
 
 /// MUST clauses the suite skips when it runs as root (see the module docs).
 const SKIPPED_AS_ROOT: &[&str] = &["CMD-7"];
-
-/// Bugs whose `breaks` the suite does not blame reliably yet: a known
-/// problem of the suite, not of the server or the table. For these rows a
-/// clause of `breaks` may be missing, as long as the bug is caught (exit
-/// status 1) and blamed on nothing outside `breaks` and `collateral`. Drop
-/// an entry once the suite is fixed.
-const KNOWN_GAPS: &[(&str, &str)] = &[];
-
-/// The known gap of this row, if any.
-fn known_gap(v: &Variant) -> Option<&'static str> {
-    match v.server {
-        Bug(b) => KNOWN_GAPS
-            .iter()
-            .find(|(g, _)| *g == b)
-            .map(|(_, why)| *why),
-        Clean | Allowed(_) => None,
-    }
-}
-
-/// Derived from repeated runs, alone and three at a time under load; see
-/// README.md ("Kill table").
-const TABLE: &[Variant] = &[
-    Variant {
-        server: Clean,
-        breaks: &[],
-        collateral: &[],
-        why: "the independent implementation conforms",
-    },
-    Variant {
-        server: Bug("single-recv"),
-        breaks: &["FRAME-3", "FRAME-4", "PIPE-1", "PIPE-2"],
-        collateral: &["FRAME-10", "FRAME-9"],
-        why: "one recv() is one command: split lines, lines in one write, 4096 bytes without LF, bytes after data; the FRAME-10 case's three lines in one write are one command, and the FRAME-9 case's long line is answered `500 unknown command` per 4096 bytes with no close (SHOULD)",
-    },
-    Variant {
-        server: Bug("upload-in-place"),
-        breaks: &["UPLOAD-6", "LIMIT-2", "SEC-4"],
-        collateral: &["UPLOAD-5"],
-        why: "the partial file is visible and left behind; racers that pass the existence check before the first creates the file all get 226 (UPLOAD-5), depending on thread timing",
-    },
-    Variant {
-        server: Bug("upload-replaces"),
-        breaks: &["UPLOAD-2", "UPLOAD-5"],
-        collateral: &["SEC-5"],
-        why: "an upload onto an existing name gets 150 instead of 554; onto a FIFO too (SEC-5: its name exists)",
-    },
-    Variant {
-        server: Bug("dotdot"),
-        breaks: &["NAME-4", "NAME-6", "SEC-1"],
-        collateral: &["UPLOAD-2"],
-        why: "`.`/`..` accepted; the check-order case's `upload 5 docs/../a.txt` then meets an existing file (554, not 553)",
-    },
-    Variant {
-        server: Bug("follow-symlinks"),
-        breaks: &["LS-5", "SEC-3"],
-        collateral: &[],
-        why: "links out of the root are listed and followed (SEC-3 is the specific clause for reading through them)",
-    },
-    Variant {
-        server: Bug("no-crlf"),
-        breaks: &["FRAME-2"],
-        collateral: &[],
-        why: "`ls docs\\r\\n` asks for `docs\\r`",
-    },
-    Variant {
-        server: Bug("case-sensitive"),
-        breaks: &["CMD-1"],
-        collateral: &[],
-        why: "`LS` is an unknown verb",
-    },
-    Variant {
-        server: Bug("ls-unsorted"),
-        breaks: &["LS-3"],
-        collateral: &[],
-        why: "entries in reverse byte order",
-    },
-    Variant {
-        server: Bug("ls-no-slash"),
-        breaks: &["LS-2"],
-        collateral: &[],
-        why: "directories listed without `/`",
-    },
-    Variant {
-        server: Bug("size-float"),
-        breaks: &["SIZE-2"],
-        collateral: &[],
-        why: "131072 bytes print as 0.12 MB",
-    },
-    Variant {
-        server: Bug("download-wrong-size"),
-        breaks: &["DOWNLOAD-1"],
-        collateral: &["SEC-6"],
-        why: "`150 <size+1>` for every file; the SEC-6 case blames every failure of its link steps on SEC-6, `150 6` for `download back.txt` too",
-    },
-    Variant {
-        server: Bug("early-226"),
-        breaks: &["UPLOAD-3", "UPLOAD-4"],
-        collateral: &["UPLOAD-5"],
-        why: "226 before the data: a stalled upload gets 226, the file is not there yet; racers checked before the first is stored all win (UPLOAD-5), unless load serialises them",
-    },
-    Variant {
-        server: Bug("die-on-unknown"),
-        breaks: &["CMD-2", "CMD-6"],
-        collateral: &[],
-        why: "the connection is closed after the 500 for an unknown verb",
-    },
-    Variant {
-        server: Bug("one-client"),
-        breaks: &["CONC-1"],
-        collateral: &["LIMIT-1"],
-        why: "a second client is not greeted while the first is connected; in the idle case it is greeted only after the first one's 421 and lingering close, and the suite reads that 421 after the second one's 1.8 s of commands (\"421 after 3.8 s\")",
-    },
-    Variant {
-        server: Bug("wrong-code"),
-        breaks: &["LS-4", "SIZE-3", "DOWNLOAD-3", "UPLOAD-2", "RM-2"],
-        collateral: &["NAME-9", "SEC-5", "SEC-6"],
-        why: "450 for missing names, blamed on each command's missing-name clause, except by the 1.1 cases of NAME-9, SEC-5 and SEC-6, which expect their 550 directly",
-    },
-    Variant {
-        server: Bug("no-line-limit"),
-        breaks: &["FRAME-4"],
-        collateral: &[],
-        why: "no 500 and close at 4096 bytes without LF",
-    },
-    Variant {
-        server: Bug("no-idle-timeout"),
-        breaks: &["LIMIT-1"],
-        collateral: &[],
-        why: "--idle-timeout accepted but never fires (LIMIT-2 is then blocked, not failing)",
-    },
-    Variant {
-        server: Bug("strip-arg"),
-        breaks: &["CMD-5"],
-        collateral: &["UPLOAD-1"],
-        why: "arguments trimmed; `upload  5 x.txt` then has a well-formed size field",
-    },
-    Variant {
-        server: Bug("empty-line-closes"),
-        breaks: &["FRAME-5"],
-        collateral: &[],
-        why: "an empty line closes the connection instead of getting 500",
-    },
-    Variant {
-        server: Bug("no-conn-limit"),
-        breaks: &["LIMIT-3"],
-        collateral: &[],
-        why: "--max-connections accepted but ignored",
-    },
-    // Added with spec 1.1.
-    Variant {
-        server: Bug("unicode-verbs"),
-        breaks: &["CMD-1"],
-        collateral: &[],
-        why: "verbs matched after Unicode casefold(): `ſize a.txt` is served",
-    },
-    Variant {
-        server: Bug("char-limits"),
-        breaks: &["NAME-3"],
-        collateral: &[],
-        why: "lengths in characters: a 256-byte component of 128 `é` gets 550 (the case stops there, before its 1025-byte name of NAME-2)",
-    },
-    Variant {
-        server: Bug("nfc-names"),
-        breaks: &["NAME-7"],
-        collateral: &[],
-        why: "names normalized to NFC: the NFC spelling finds the NFD file",
-    },
-    Variant {
-        server: Bug("utf16-order"),
-        breaks: &["LS-3"],
-        collateral: &[],
-        why: "listing sorted by UTF-16 code units: `😀` before U+E000",
-    },
-    Variant {
-        server: Bug("lenient-size"),
-        breaks: &["UPLOAD-1"],
-        collateral: &[],
-        why: "int() judges the size: `upload +5 x.txt` gets 150",
-    },
-    Variant {
-        server: Bug("float-mb"),
-        breaks: &["SIZE-2"],
-        collateral: &[],
-        why: "megabytes in doubles: wrong above 2^53 bytes only",
-    },
-    Variant {
-        server: Bug("alloc-upload"),
-        breaks: &["UPLOAD-3"],
-        collateral: &[],
-        why: "a buffer of the announced size: `upload 9223372036854775807 …` gets 451",
-    },
-    Variant {
-        server: Bug("int32-size"),
-        breaks: &["SIZE-1"],
-        collateral: &[],
-        why: "sizes through 32 bits: `size 4g.bin` is 5 bytes (the case stops there, before its download of DOWNLOAD-1)",
-    },
-    Variant {
-        server: Bug("grow-download"),
-        breaks: &["DOWNLOAD-4"],
-        collateral: &[],
-        why: "sends until EOF: the bytes appended during a download follow the announced ones",
-    },
-    Variant {
-        server: Bug("shrink-pad"),
-        breaks: &["DOWNLOAD-4"],
-        collateral: &[],
-        why: "pads a shrunk file with zeros instead of closing",
-    },
-    Variant {
-        server: Bug("dies-on-reset"),
-        breaks: &["CONC-2"],
-        collateral: &[],
-        why: "the process exits when a client resets a transfer; whichever step meets the dead server, the runner blames CONC-2 once it sees the process gone",
-    },
-    Variant {
-        server: Bug("early-input-lost"),
-        breaks: &["FRAME-1"],
-        collateral: &[],
-        why: "input sent before the greeting is discarded: no reply within the step timeout",
-    },
-    Variant {
-        server: Bug("split-whitespace"),
-        breaks: &["CMD-2", "CMD-5"],
-        collateral: &["FRAME-2", "UPLOAD-1"],
-        why: "split at any whitespace: `size\\ta.txt` served, `size  a` asks for `a`; `connme\\r\\r` loses its CR as whitespace (FRAME-2), `upload  5 x.txt` its space before the size (UPLOAD-1)",
-    },
-    Variant {
-        server: Bug("fd-leak"),
-        breaks: &["CONC-3"],
-        collateral: &[],
-        why: "downloads never close their file: at 256 open files `ls docs` gets 451",
-    },
-    Variant {
-        server: Bug("rm-dir-link"),
-        breaks: &["RM-4"],
-        collateral: &[],
-        why: "`rm` of a link to a directory removes the link",
-    },
-    Variant {
-        server: Bug("notdir-551"),
-        breaks: &["NAME-9"],
-        collateral: &["SIZE-3"],
-        why: "ENOTDIR taken as wrong kind: `size a.txt/x` gets 551; the NAME-3 case's `size` through a file is blamed on size's missing-name clause",
-    },
-    Variant {
-        server: Bug("drop-on-eof"),
-        breaks: &["FRAME-10"],
-        collateral: &[],
-        why: "lines still buffered at a half-close are dropped",
-    },
-    Variant {
-        server: Bug("abrupt-close"),
-        breaks: &["FRAME-9"],
-        collateral: &[],
-        why: "no lingering close after `500`: a reset (SHOULD only, so exit 0)",
-    },
-    Variant {
-        server: Bug("idle-from-last-byte"),
-        breaks: &["LIMIT-1"],
-        collateral: &[],
-        why: "the idle timer runs during a download: `421` right after one longer than the timeout",
-    },
-    Variant {
-        server: Bug("ignore-read-only"),
-        breaks: &["LIMIT-5"],
-        collateral: &[],
-        why: "--read-only accepted but ignored: uploads get 150",
-    },
-    Variant {
-        server: Bug("fifo-blocks"),
-        breaks: &["SEC-5"],
-        collateral: &[],
-        why: "open() before the type check: `size pipe` hangs that client",
-    },
-    Variant {
-        server: Bug("abs-link-mixed"),
-        breaks: &["SEC-6"],
-        collateral: &[],
-        why: "absolute links inside the root followed by size/download but not listed",
-    },
-    Variant {
-        server: Bug("rm-while-uploading"),
-        breaks: &["UPLOAD-6"],
-        collateral: &[],
-        why: "`rm` of a name being uploaded gets 250 and cancels the upload",
-    },
-    // Behaviours spec 1.1 allows: no MUST clause may fail (false alarms).
-    Variant {
-        server: Allowed("follow-abs-links"),
-        breaks: &[],
-        collateral: &[],
-        why: "absolute links that end inside the root are followed everywhere (SEC-6)",
-    },
-    Variant {
-        server: Allowed("list-reserved"),
-        breaks: &[],
-        collateral: &[],
-        why: "`ls` shows `.mftp-tmp/` in the root (NAME-8: graders ignore it)",
-    },
-    Variant {
-        server: Allowed("crlf"),
-        breaks: &["FRAME-8"],
-        collateral: &[],
-        why: "CR LF after every reply and entry line: FRAME-6 accepts it, only the SHOULD FRAME-8 fails",
-    },
-    Variant {
-        server: Allowed("c1-text"),
-        breaks: &[],
-        collateral: &[],
-        why: "error replies carry U+0085 and other non-ASCII text (FRAME-6)",
-    },
-    Variant {
-        server: Allowed("slow-slot-release"),
-        breaks: &[],
-        collateral: &[],
-        why: "a slot is freed only when the client has closed its side too (LIMIT-3)",
-    },
-    Variant {
-        server: Allowed("reserved-ordinary"),
-        breaks: &[],
-        collateral: &[],
-        why: "`.mftp…` names are ordinary names, 550 not 553 (NAME-8)",
-    },
-    Variant {
-        server: Allowed("perm-550"),
-        breaks: &[],
-        collateral: &[],
-        why: "permission errors get 550, not 451 (CMD-7; untested as root)",
-    },
-];
 
 /// Default number of variants graded at once: each suite run is itself
 /// parallel (8 cases at a time), and on 2 cores the table is bound by CPU
 /// (mostly Python starting once per case), so more do not help there.
 const DEFAULT_THREADS: usize = 3;
 
-/// Limit for one run of the suite (alone it takes a few seconds).
-const DEADLINE: Duration = Duration::from_secs(300);
-
 /// Room a suite run needs in its temp dir (its largest files are 64 MiB).
 const ROOM_PER_RUN: u64 = 512 << 20;
 
-/// What one trial found, for the table printed at the end.
-struct Row {
-    index: usize,
-    exit: Option<i32>,
-    failing: Vec<String>,
-    blocked: usize,
-    secs: f64,
-}
-
-static ROWS: Mutex<Vec<Row>> = Mutex::new(Vec::new());
+static ROWS: Rows = Rows::new();
 
 fn main() {
-    let mut argv = std::env::args();
-    let argv0 = argv.next().unwrap_or_else(|| "kill_table".into());
-    let (grading, rest) = split_args(argv.collect());
-    let list = rest.iter().any(|a| a == "--list");
-    let from_env = [
-        "MFTP_SERVER",
-        "MFTP_SERVER_CMD",
-        "MFTP_CLIENT",
-        "MFTP_CLIENT_CMD",
-    ]
-    .iter()
-    .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
-    if grading || from_env {
-        if !list {
-            println!(
-                "kill_table: skipped, a server or client to grade was given (--server/--server-cmd/--client/--client-cmd or MFTP_SERVER*/MFTP_CLIENT*)"
-            );
-        }
+    let skip = Skip {
+        target: "kill_table",
+        vars: SERVER_OR_CLIENT_VARS,
+        because: "a server or client to grade was given (--server/--server-cmd/--client/--client-cmd or MFTP_SERVER*/MFTP_CLIENT*)",
+    };
+    let Some(mut args) = common::args::libtest_arguments(&skip) else {
         return;
-    }
-    let mut args = Arguments::from_iter(std::iter::once(argv0).chain(rest));
+    };
+    let list = args.list;
     if args.test_threads.is_none() {
         args.test_threads = Some(DEFAULT_THREADS);
     }
@@ -488,7 +117,7 @@ static BYTECODE: OnceLock<Option<PathBuf>> = OnceLock::new();
 /// the bytecode of imported modules only), and the ~4500 server starts of
 /// a table would spend a fifth of their start-up doing that.
 fn compile_server(dir: &Path) -> Option<PathBuf> {
-    let py = python().ok()?;
+    let py = kill_table_python().ok()?;
     let pyc = dir.join("server.pyc");
     Command::new(&py.exe)
         .args([
@@ -504,29 +133,6 @@ fn compile_server(dir: &Path) -> Option<PathBuf> {
         .status()
         .is_ok_and(|s| s.success())
         .then_some(pyc)
-}
-
-/// Pulls the suite's options (and their values) out of the arguments.
-/// Returns whether a server to grade was given, and the rest.
-fn split_args(args: Vec<String>) -> (bool, Vec<String>) {
-    let mut grading = false;
-    let mut rest = Vec::new();
-    let mut it = args.into_iter();
-    while let Some(arg) = it.next() {
-        let flag = arg.split_once('=').map_or(arg.as_str(), |(f, _)| f);
-        if !conformance::options::VALUE_OPTIONS.contains(&flag) {
-            rest.push(arg);
-            continue;
-        }
-        grading |= matches!(
-            flag,
-            "--server" | "--server-cmd" | "--client" | "--client-cmd"
-        );
-        if !arg.contains('=') {
-            let _ = it.next();
-        }
-    }
-    (grading, rest)
 }
 
 /// The temp dir for the suites' runs, when not the default.
@@ -572,72 +178,19 @@ fn label(v: &Variant) -> String {
     }
 }
 
-fn server_py() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python-server/server.py")
-}
-
-/// The interpreter `python3` runs.
-struct Python {
-    /// Its absolute path: a version manager's `python3` on PATH may be a
-    /// shell script (pyenv's shim) that costs more than Python's own start,
-    /// paid again by each of the ~4500 server starts of a kill table.
-    exe: String,
-    /// "Python 3.11.7".
-    version: String,
-}
-
-/// `python3`, resolved once; an error message when it cannot run.
-fn python() -> Result<&'static Python, String> {
-    static PYTHON: OnceLock<Result<Python, String>> = OnceLock::new();
-    PYTHON
-        .get_or_init(|| {
-            let out = Command::new("python3")
-                .args([
-                    "-c",
-                    "import sys; print(sys.executable); print('Python', sys.version.split()[0])",
-                ])
-                .stdin(Stdio::null())
-                .output();
-            match out {
-                Ok(o) if o.status.success() => {
-                    let text = String::from_utf8_lossy(&o.stdout).into_owned();
-                    let mut lines = text.lines();
-                    let exe = lines.next().unwrap_or("").trim();
-                    Ok(Python {
-                        exe: if exe.is_empty() { "python3" } else { exe }.to_string(),
-                        version: lines.next().unwrap_or("Python ?").trim().to_string(),
-                    })
-                }
-                Ok(o) => Err(format!(
-                    "`python3` failed ({}): {}",
-                    o.status,
-                    String::from_utf8_lossy(&o.stderr).trim()
-                )),
-                Err(e) => Err(format!("`python3` cannot be run: {e}")),
-            }
-        })
-        .as_ref()
-        .map_err(|e| {
-            format!(
-                "{e}\nThe kill table grades the Python server in conformance/fixtures/python-server/ \
-                 and needs python3 (3.11 or newer) on PATH."
-            )
-        })
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+/// `python3` for the table, or why it cannot run the Python server.
+fn kill_table_python() -> Result<&'static Python, String> {
+    python().map_err(|e| {
+        format!(
+            "{e}\nThe kill table grades the Python server in conformance/fixtures/python-server/ \
+             and needs python3 (3.11 or newer) on PATH."
+        )
+    })
 }
 
 /// Runs the suite against one variant and checks its report.
 fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
-    let py = python()?;
-    let dir = tempfile::Builder::new()
-        .prefix("mftp-kill-table-")
-        .tempdir()
-        .map_err(|e| format!("temp dir: {e}"))?;
-    let report = dir.path().join("report.json");
-    let out_path = dir.path().join("suite.out");
+    let py = kill_table_python()?;
     // `-S`: no `site` module. The server needs the standard library only,
     // and `site` runs every `.pth` hook of site-packages, which can cost
     // more than the rest of Python's start (50 ms on a pyenv build with a
@@ -654,32 +207,12 @@ fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
     let template = command(script.as_deref().unwrap_or(&server_py()));
     // What a reader runs to see the same: the script itself.
     let shown = command(&server_py());
-    let out = std::fs::File::create(&out_path).map_err(|e| format!("{e}"))?;
-    let err = out.try_clone().map_err(|e| format!("{e}"))?;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conformance"));
-    cmd.arg("--server-cmd")
-        .arg(&template)
-        .arg("--report-json")
-        .arg(&report)
-        .arg("-q")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err);
-    if let Some(Some(t)) = TMPDIR.get() {
-        cmd.env("TMPDIR", t);
-    }
-    for var in [
-        "MFTP_SERVER",
-        "MFTP_SERVER_CMD",
-        "MFTP_REPORT_JSON",
-        "MFTP_JUNIT",
-    ] {
-        cmd.env_remove(var);
-    }
-    let started = Instant::now();
-    let status = run_with_deadline(cmd, DEADLINE)?;
-    let secs = started.elapsed().as_secs_f64();
-    let output = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let tmpdir = TMPDIR.get().cloned().flatten();
+    let run = common::suite::run(
+        &["--server-cmd", &template],
+        tmpdir.as_deref(),
+        "mftp-kill-table-",
+    )?;
     let compiled = script.as_ref().map_or_else(String::new, |p| {
         format!(
             "\n(the table runs server.py compiled once, as {})",
@@ -690,88 +223,29 @@ fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
         format!(
             "{what}\ncommand: conformance --server-cmd {} -q{compiled}\nlast lines of its output:\n{}",
             shell_quote(&shown),
-            tail(&output, 40)
+            common::process::last_lines(&run.output, 40)
         )
     };
-    let Some(status) = status else {
-        return Err(context(&format!(
-            "the suite did not finish within {} s and was stopped",
-            DEADLINE.as_secs()
-        ))
-        .into());
-    };
-    let text = std::fs::read_to_string(&report)
-        .map_err(|e| context(&format!("no JSON report ({e}); exit {status}")))?;
-    let json: Value = serde_json::from_str(&text)
-        .map_err(|e| context(&format!("the JSON report does not parse: {e}")))?;
-    let failing = clauses_with(&json, &["fail", "fail-should"]);
-    let blocked = clauses_with(&json, &["blocked"]).len();
-    ROWS.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(Row {
-            index,
-            exit: status.code(),
-            failing: failing.iter().cloned().collect(),
-            blocked,
-            secs,
-        });
-    check(v, status, &json, &failing).map_err(|problems| {
+    let (status, json) = run.result.as_ref().map_err(|e| context(e))?;
+    let failing = common::suite::failing(json);
+    let blocked = common::suite::clauses_with(json, &["blocked"]).len();
+    ROWS.record(Row {
+        index,
+        exit: status.code(),
+        failing: failing.iter().cloned().collect(),
+        blocked,
+        secs: run.secs,
+    });
+    check(v, *status, json, &failing).map_err(|problems| {
         context(&format!(
             "{} ({})\n{}\nfailing cases, [clause of the failing step]:\n{}",
             variant_name(v),
             v.why,
             problems,
-            failing_cases(&json)
+            failing_cases(json)
         ))
         .into()
     })
-}
-
-/// Waits for the suite; at the deadline stops it like Ctrl-C would (it
-/// then kills its servers), and returns `None`.
-fn run_with_deadline(mut cmd: Command, limit: Duration) -> Result<Option<ExitStatus>, String> {
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("could not run {}: {e}", env!("CARGO_BIN_EXE_conformance")))?;
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(st) = child.try_wait().map_err(|e| format!("wait: {e}"))? {
-            return Ok(Some(st));
-        }
-        if Instant::now() >= deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let pid = i32::try_from(child.id())
-        .ok()
-        .and_then(rustix::process::Pid::from_raw);
-    if let Some(pid) = pid {
-        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-    }
-    let grace = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < grace {
-        if let Ok(Some(_)) = child.try_wait() {
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    Ok(None)
-}
-
-/// Clauses whose status in the report is one of `statuses`.
-fn clauses_with(json: &Value, statuses: &[&str]) -> BTreeSet<String> {
-    json["clauses"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(_, s)| s.as_str().is_some_and(|s| statuses.contains(&s)))
-                .map(|(c, _)| c.clone())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn clause_level(id: &str) -> Option<Level> {
@@ -846,28 +320,12 @@ fn check(
             }
         }
     }
-    let missed: Vec<&str> = v
-        .breaks
-        .iter()
-        .copied()
-        .filter(|c| !failing.contains(*c))
-        .collect();
-    if !missed.is_empty() && known_gap(v).is_none() {
-        problems.push(format!(
-            "not caught: {missed:?} should be failing (breaks {:?})",
-            v.breaks
-        ));
-    }
-    let unexpected: Vec<&String> = failing
-        .iter()
-        .filter(|c| !v.breaks.contains(&c.as_str()) && !v.collateral.contains(&c.as_str()))
-        .collect();
-    if !unexpected.is_empty() {
-        problems.push(format!(
-            "blamed on clauses outside breaks {:?} and collateral {:?}: {unexpected:?}",
-            v.breaks, v.collateral
-        ));
-    }
+    problems.extend(common::table::attribution_problems(
+        v.breaks,
+        v.collateral,
+        failing,
+        known_gap(v).is_some(),
+    ));
     if problems.is_empty() {
         Ok(())
     } else {
@@ -899,18 +357,12 @@ fn failing_cases(json: &Value) -> String {
     s
 }
 
-fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
 /// Bug → clauses caught, with the runtime of each run.
 fn print_table(wall: Duration, threads: usize) {
-    let mut rows = std::mem::take(&mut *ROWS.lock().unwrap_or_else(PoisonError::into_inner));
+    let rows = ROWS.take_sorted();
     if rows.is_empty() {
         return;
     }
-    rows.sort_by_key(|r| r.index);
     let mut s = String::new();
     let tmp = match TMPDIR.get() {
         Some(Some(t)) => t.display().to_string(),
@@ -920,7 +372,7 @@ fn print_table(wall: Duration, threads: usize) {
         s,
         "\nkill table: the suite against {} ({}), {} runs, {threads} at a time, temp dirs in {tmp}, {:.1} s",
         server_py().display(),
-        python().map_or_else(
+        kill_table_python().map_or_else(
             |e| e.lines().next().unwrap_or("").to_string(),
             |p| format!("{}, {}", p.version, p.exe)
         ),
@@ -934,44 +386,17 @@ fn print_table(wall: Duration, threads: usize) {
     );
     for r in &rows {
         let v = &TABLE[r.index];
-        let mut caught: Vec<String> = r
-            .failing
-            .iter()
-            .map(|c| {
-                if v.breaks.contains(&c.as_str()) {
-                    c.clone()
-                } else if v.collateral.contains(&c.as_str()) {
-                    format!("({c})")
-                } else {
-                    format!("!{c}")
-                }
-            })
-            .collect();
-        caught.extend(
-            v.breaks
-                .iter()
-                .filter(|c| !r.failing.iter().any(|f| f == *c))
-                .map(|c| format!("-{c}")),
-        );
         let _ = writeln!(
             s,
             "{:<28} {:>4} {:>6.1}s  {:<44} {}",
             label(v),
-            r.exit.map_or_else(|| "-".into(), |c| c.to_string()),
+            r.exit_text(),
             r.secs,
-            if caught.is_empty() {
-                "-".into()
-            } else {
-                caught.join(" ")
-            },
+            common::table::marks(v.breaks, v.collateral, &r.failing),
             r.blocked
         );
     }
-    let _ = writeln!(
-        s,
-        "(CLAUSE): allowed collateral; !CLAUSE: not expected for this variant; \
-         -CLAUSE: a clause it breaks, not blamed"
-    );
+    let _ = writeln!(s, "{}", common::table::LEGEND);
     for (bug, why) in KNOWN_GAPS {
         if rows.iter().any(|r| TABLE[r.index].server == Bug(bug)) {
             let _ = writeln!(s, "known gap of the suite, {bug}: {why}");

@@ -7,17 +7,23 @@
 //! with one write. Every wait for the client is bounded by the idle timeout
 //! (LIMIT-1).
 //!
-//! Each connection runs on a thread of its own with a blocking socket: a
-//! command costs one `read`, the command's own work and one `write`, with
-//! no scheduler or readiness polling in between (this is what keeps a
-//! `size` round trip close to a plain TCP echo; see `benches/README.md`).
-//! The socket's receive and send timeouts are the idle timeout, so no read,
-//! write or `sendfile` waits longer than that; the server's stop signal
-//! reaches a connection blocked waiting for a command through
-//! [`crate::shutdown`].
+//! A busy connection runs on a thread with a blocking socket: a command
+//! costs one `read`, the command's own work and one `write`, with no
+//! scheduler or readiness polling in between (this is what keeps a `size`
+//! round trip close to a plain TCP echo; see `benches/README.md`). A
+//! connection that has had nothing to read for [`QUIET_AFTER`] gives its
+//! thread back: [`Connection::park`] keeps only what the event loop needs
+//! ([`Parked`], see `idle.rs`), and [`Connection::resume`] makes it busy
+//! again when input arrives.
+//!
+//! The socket's send timeout is the idle timeout, so no write or
+//! `sendfile` waits longer than that; its receive timeout is the shorter of
+//! [`QUIET_AFTER`] and the idle timeout, and every read loop counts the
+//! idle timer itself (LIMIT-1). The server's stop signal reaches a
+//! connection blocked waiting for a command through [`crate::shutdown`].
 
 use std::io::{self, Read as _, Write as _};
-use std::net::{Shutdown as Direction, TcpStream};
+use std::net::{Shutdown as Direction, SocketAddr, TcpStream};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
@@ -29,6 +35,12 @@ use crate::shutdown::Watch;
 const COMMAND_READ: usize = 16 * 1024;
 /// The most bytes handed to one `sendfile` call.
 const SENDFILE_CHUNK: usize = 8 * 1024 * 1024;
+
+/// How long a busy connection keeps its thread while it waits for input;
+/// after that it is parked in the event loop. Long enough that a client
+/// sending commands one after the other never waits for a thread, short
+/// enough that thousands of silent clients do not hold thousands of them.
+pub const QUIET_AFTER: Duration = Duration::from_millis(500);
 
 /// The error for a client that stopped reading for the idle timeout.
 fn stalled() -> io::Error {
@@ -53,12 +65,16 @@ pub enum Incoming<'a> {
     Idle,
     /// The server is stopping.
     Shutdown,
+    /// Nothing arrived for [`QUIET_AFTER`]: park the connection. The idle
+    /// timer started at the instant given.
+    Quiet(Instant),
 }
 
 /// Why the wait for more of a command line ended without bytes.
 enum Wait {
     Idle,
     Shutdown,
+    Quiet(Instant),
     Failed(io::Error),
 }
 
@@ -76,7 +92,28 @@ pub enum DataError {
     Io(#[from] io::Error),
 }
 
-/// A client connection.
+/// A client's address, for logs (`-` if the socket could not tell).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(Option<SocketAddr>);
+
+impl Peer {
+    /// The address of the client at the other end of `socket`.
+    #[must_use]
+    pub fn of(socket: &TcpStream) -> Self {
+        Self(socket.peer_addr().ok())
+    }
+}
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(addr) => addr.fmt(f),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+/// A client connection with a thread serving it.
 #[derive(Debug)]
 pub struct Connection {
     /// The socket, registered with the server's stop signal.
@@ -86,26 +123,128 @@ pub struct Connection {
     input: LineBuffer,
     /// Replies queued but not yet written.
     output: Vec<u8>,
+    /// LIMIT-1.
+    idle_timeout: Duration,
+    /// The client's address, for logs.
+    peer: Peer,
+}
+
+/// A connection waiting for input without a thread: the socket, and the
+/// little state that must survive until the next command. A client that
+/// went quiet between commands costs only this (no buffers); one that went
+/// quiet in the middle of a command line keeps its input buffer.
+#[derive(Debug)]
+pub struct Parked {
+    /// The socket, registered with the server's stop signal.
+    pub watch: Watch,
+    /// The start of a command line, when one was pending.
+    input: Option<LineBuffer>,
+    /// Bytes to send before waiting (only a greeting the socket did not take
+    /// at once).
+    output: Vec<u8>,
+    /// When the idle timer started (LIMIT-1).
+    pub since: Instant,
+    /// The client's address, for logs.
+    pub peer: Peer,
+}
+
+/// Prepares an accepted socket for its life: blocking, no Nagle, and the
+/// timeouts described in the module doc.
+///
+/// # Errors
+/// When the socket's mode or timeouts cannot be set.
+pub fn prepare(stream: &TcpStream, idle_timeout: Duration) -> io::Result<()> {
+    stream.set_nonblocking(false)?;
+    // Replies are small and awaited one by one; Nagle would delay them.
+    stream.set_nodelay(true)?;
+    stream.set_read_timeout(Some(idle_timeout.min(QUIET_AFTER)))?;
+    // LIMIT-1 for every single write and sendfile.
+    stream.set_write_timeout(Some(idle_timeout))?;
+    Ok(())
+}
+
+impl Parked {
+    /// A new client's connection, greeted (FRAME-1) without waiting: a new
+    /// socket's send buffer takes the line whole; whatever it does not take
+    /// is sent by the thread that serves the first command.
+    #[must_use]
+    pub fn greeted(watch: Watch, peer: Peer) -> Self {
+        let mut output = Vec::new();
+        encode_reply(&mut output, Code::Ready, mftp_protocol::GREETING);
+        if let Ok(sent) =
+            rustix::net::send(watch.socket(), &output, rustix::net::SendFlags::DONTWAIT)
+        {
+            output.drain(..sent);
+        }
+        Self {
+            watch,
+            input: None,
+            output,
+            since: Instant::now(),
+            peer,
+        }
+    }
+
+    /// True when bytes wait to be sent: then the connection needs a thread
+    /// at once, not input.
+    #[must_use]
+    pub fn has_output(&self) -> bool {
+        !self.output.is_empty()
+    }
 }
 
 impl Connection {
-    /// Wraps an accepted socket (blocking or not: it is made blocking).
+    /// Wraps an accepted socket for a short exchange (a refusal): makes it
+    /// blocking, with `timeout` for every read and write.
     ///
     /// # Errors
     /// When the socket's mode or timeouts cannot be set.
-    pub fn new(watch: Watch, idle_timeout: Duration) -> io::Result<Self> {
+    pub fn new(watch: Watch, timeout: Duration) -> io::Result<Self> {
         let stream = watch.socket();
         stream.set_nonblocking(false)?;
-        // Replies are small and awaited one by one; Nagle would delay them.
-        stream.set_nodelay(true)?;
-        // LIMIT-1 for every single read, write and sendfile.
-        stream.set_read_timeout(Some(idle_timeout))?;
-        stream.set_write_timeout(Some(idle_timeout))?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        let peer = Peer::of(stream);
         Ok(Self {
             watch,
             input: LineBuffer::new(MAX_LINE, COMMAND_READ),
-            output: Vec::with_capacity(1024),
+            output: Vec::new(),
+            idle_timeout: timeout,
+            peer,
         })
+    }
+
+    /// Takes a parked connection (whose socket went through [`prepare`])
+    /// back onto a thread.
+    #[must_use]
+    pub fn resume(parked: Parked, idle_timeout: Duration) -> Self {
+        Self {
+            watch: parked.watch,
+            input: parked
+                .input
+                .unwrap_or_else(|| LineBuffer::new(MAX_LINE, COMMAND_READ)),
+            output: parked.output,
+            idle_timeout,
+            peer: parked.peer,
+        }
+    }
+
+    /// Gives up the thread until input arrives: keeps the socket, and the
+    /// input buffer only if part of a command line is in it.
+    #[must_use]
+    pub fn park(self, since: Instant) -> Parked {
+        let input = (!self.input.pending().is_empty()).then_some(self.input);
+        let mut output = self.output;
+        if output.is_empty() {
+            output = Vec::new();
+        }
+        Parked {
+            watch: self.watch,
+            input,
+            output,
+            since,
+            peer: self.peer,
+        }
     }
 
     /// Queues a reply line; it is written by the next [`Connection::flush`],
@@ -167,11 +306,15 @@ impl Connection {
             watch,
             input,
             output,
+            idle_timeout,
+            ..
         } = self;
+        let idle_timeout = *idle_timeout;
         let found = input.read_line(|spare| {
             // Nothing complete is pending: answer everything queued, then
             // wait (or stop instead of waiting if the server is stopping).
             write_out(watch.socket(), output).map_err(Wait::Failed)?;
+            let since = Instant::now();
             loop {
                 if !watch.begin_wait() {
                     return Err(Wait::Shutdown);
@@ -182,7 +325,10 @@ impl Connection {
                 }
                 match read {
                     Ok(n) => return Ok(n),
-                    Err(e) if is_timeout(&e) => return Err(Wait::Idle),
+                    Err(e) if is_timeout(&e) && since.elapsed() >= idle_timeout => {
+                        return Err(Wait::Idle);
+                    }
+                    Err(e) if is_timeout(&e) => return Err(Wait::Quiet(since)),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(Wait::Failed(e)),
                 }
@@ -194,6 +340,7 @@ impl Connection {
             Err(ReadLineError::Closed) => Ok(Incoming::Closed),
             Err(ReadLineError::Read(Wait::Idle)) => Ok(Incoming::Idle),
             Err(ReadLineError::Read(Wait::Shutdown)) => Ok(Incoming::Shutdown),
+            Err(ReadLineError::Read(Wait::Quiet(since))) => Ok(Incoming::Quiet(since)),
             Err(ReadLineError::Read(Wait::Failed(e))) => Err(e),
         }
     }
@@ -208,11 +355,17 @@ impl Connection {
         if buffered > 0 {
             return Ok(buffered);
         }
+        let since = Instant::now();
         loop {
             match self.socket().read(buf) {
                 Ok(0) => return Err(DataError::Closed),
                 Ok(n) => return Ok(n),
-                Err(e) if is_timeout(&e) => return Err(DataError::Idle),
+                // The receive timeout may be shorter than the idle timeout
+                // (QUIET_AFTER): keep waiting until the idle timer is up.
+                Err(e) if is_timeout(&e) && since.elapsed() >= self.idle_timeout => {
+                    return Err(DataError::Idle);
+                }
+                Err(e) if is_timeout(&e) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.into()),
             }
@@ -261,8 +414,8 @@ impl Connection {
 
     /// The client's address, for logs.
     #[must_use]
-    pub fn peer(&self) -> Option<std::net::SocketAddr> {
-        self.socket().peer_addr().ok()
+    pub fn peer(&self) -> Peer {
+        self.peer
     }
 
     fn socket(&self) -> &TcpStream {

@@ -1,26 +1,28 @@
-//! The accept loop: connection limit, one thread per client, and graceful
+//! The accept loop: connection limit, a task per client, and graceful
 //! shutdown.
 //!
-//! The accept loop is a tokio task; each accepted client is served by a
-//! thread of tokio's blocking pool with a blocking socket (see
-//! `connection.rs` for why). The caller binds the listener (the binary
-//! binds `--listen:--port`, tests bind `127.0.0.1:0`), builds the runtime
-//! with room for `max_connections` blocking threads
-//! ([`blocking_threads`]), and passes a future that completes when the
+//! The accept loop is a tokio task; each accepted client gets a task that
+//! greets it and waits in the event loop while it is silent, and a thread
+//! of tokio's blocking pool while it sends commands (`idle.rs`). The
+//! caller binds the listener (the binary binds `--listen:--port`, tests
+//! bind `127.0.0.1:0`), builds the runtime with room for
+//! `max_connections` blocking threads ([`blocking_threads`]: every client
+//! may be busy at once), and passes a future that completes when the
 //! server should stop.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mftp_protocol::{Code, Request};
+use mftp_protocol::Code;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
-use crate::cmd::{self, Context, Outcome};
-use crate::connection::{Connection, DataError, Incoming};
+use crate::cmd::Context;
+use crate::connection::{Connection, Peer};
+use crate::idle;
 use crate::shutdown::{Stop, Watch};
 
 /// How the server runs.
@@ -82,7 +84,7 @@ pub async fn run(
                         Ok(permit) => {
                             let ctx = ctx.clone();
                             let watch = stop.watch(stream);
-                            tasks.spawn_blocking(move || serve(watch, &ctx, permit));
+                            tasks.spawn(idle::serve(watch, ctx, permit));
                         }
                         // A flood of refused clients must not take every
                         // thread: beyond REFUSALS at once, refuse without
@@ -133,8 +135,8 @@ pub async fn run(
 /// LIMIT-3: a client beyond the limit gets `421` instead of the greeting.
 /// The slot bounds how many refusals run at once.
 fn refuse(watch: Watch, _slot: OwnedSemaphorePermit) {
-    let peer = watch.socket().peer_addr().ok();
-    info!(?peer, "refused: too many connections");
+    let peer = Peer::of(watch.socket());
+    info!(%peer, "refused: too many connections");
     if let Ok(conn) = Connection::new(watch, REFUSAL_TIMEOUT) {
         conn.close(Some((Code::Closing, REFUSAL)));
     }
@@ -149,61 +151,4 @@ fn refuse_at_once(stream: &std::net::TcpStream) {
     let _ = stream.set_nonblocking(true);
     let _ = (&*stream).write(&line);
     let _ = stream.shutdown(std::net::Shutdown::Write);
-}
-
-/// One client, from greeting to close. The permit is held until it ends.
-#[allow(clippy::needless_pass_by_value)] // the permit is held by value
-fn serve(watch: Watch, ctx: &Context, _permit: OwnedSemaphorePermit) {
-    let mut conn = match Connection::new(watch, ctx.limits.idle_timeout) {
-        Ok(conn) => conn,
-        Err(error) => {
-            warn!(%error, "cannot set up a client socket");
-            return;
-        }
-    };
-    let peer = conn.peer();
-    debug!(?peer, "connected");
-    conn.reply(Code::Ready, mftp_protocol::GREETING);
-    let farewell = loop {
-        let parsed = match conn.read_command() {
-            Ok(Incoming::Line(line)) => Request::parse(line),
-            Ok(Incoming::TooLong) => break Some((Code::SyntaxError, "line too long")),
-            Ok(Incoming::Idle) => break Some((Code::Closing, "idle timeout")),
-            Ok(Incoming::Shutdown) => {
-                break Some((Code::Closing, "server shutting down"));
-            }
-            Ok(Incoming::Closed) | Err(_) => break None,
-        };
-        let (verb, outcome) = match parsed {
-            Ok(request) => (request.verb(), cmd::execute(request, &mut conn, ctx)),
-            Err(error) => {
-                conn.reply(error.code(), error.to_string());
-                ("-", Ok(Outcome::reply(error.code())))
-            }
-        };
-        match outcome {
-            Ok(outcome) => {
-                info!(
-                    ?peer,
-                    verb,
-                    code = outcome.code.number(),
-                    bytes = outcome.bytes,
-                    "command"
-                );
-                if outcome.close {
-                    break None;
-                }
-            }
-            Err(DataError::Idle) => {
-                info!(?peer, verb, "idle timeout mid-transfer");
-                break Some((Code::Closing, "idle timeout"));
-            }
-            Err(error) => {
-                info!(?peer, verb, %error, "connection ended mid-command");
-                break None;
-            }
-        }
-    };
-    conn.close(farewell);
-    debug!(?peer, "disconnected");
 }

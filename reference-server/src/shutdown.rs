@@ -103,6 +103,13 @@ impl Watch {
         &self.watched.socket
     }
 
+    /// A handle on the socket that keeps it open for as long as the handle
+    /// lives, for an event loop that watches its descriptor.
+    #[must_use]
+    pub fn shared(&self) -> SharedSocket {
+        SharedSocket(Arc::clone(&self.watched))
+    }
+
     /// Call right before blocking for a command. False if the server is
     /// stopping: then do not wait.
     #[must_use]
@@ -123,6 +130,17 @@ impl Watch {
         let mut waiting = lock(&self.watched.waiting);
         *waiting = false;
         !self.stop.is_stopping()
+    }
+}
+
+/// See [`Watch::shared`]: its descriptor stays open and the same while it
+/// lives, which is what an event-loop registration needs of it.
+#[derive(Debug)]
+pub struct SharedSocket(Arc<Watched>);
+
+impl std::os::fd::AsRawFd for SharedSocket {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.socket.as_raw_fd()
     }
 }
 

@@ -239,7 +239,7 @@ pub struct CaseFailure {
 }
 
 /// "The first contact failed": one explanation instead of 60 failures.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct Diagnosis {
     /// One line: what went wrong.
     pub summary: String,

@@ -12,7 +12,11 @@
 
 use mftp_protocol::{Code, Name};
 
-use super::{Context, Outcome, fail};
+use std::time::Instant;
+
+use tracing::info;
+
+use super::{Context, Outcome, elapsed_ms, fail};
 use crate::connection::{Connection, DataError};
 
 pub fn apply(conn: &mut Connection, ctx: &Context, name: &Name) -> Result<Outcome, DataError> {
@@ -20,8 +24,10 @@ pub fn apply(conn: &mut Connection, ctx: &Context, name: &Name) -> Result<Outcom
         Ok(opened) => opened,
         Err(error) => return Ok(fail(conn, &error)),
     };
+    let started = Instant::now();
     conn.reply(Code::DataFollows, len);
     conn.send_file(&file, len)?;
+    info!(peer = %conn.peer(), name = name.as_str(), bytes = len, ms = elapsed_ms(started), "downloaded");
     Ok(Outcome {
         bytes: len,
         ..Outcome::reply(Code::DataFollows)

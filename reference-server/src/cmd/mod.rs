@@ -62,6 +62,11 @@ impl Outcome {
     }
 }
 
+/// Milliseconds since `started`, for transfer logs.
+fn elapsed_ms(started: std::time::Instant) -> u128 {
+    started.elapsed().as_millis()
+}
+
 /// Runs one command. An `Err` means the connection cannot go on.
 pub fn execute(
     request: Request,
@@ -79,10 +84,16 @@ pub fn execute(
     }
 }
 
-/// Queues the reply for a storage error and reports it.
+/// Queues the reply for a storage error and reports it: a local failure
+/// (`451`) is the operator's business, a missing or wrong name only the
+/// client's.
 fn fail(conn: &mut Connection, error: &StorageError) -> Outcome {
     let code = error.kind.code();
-    tracing::debug!(%error, "storage");
+    if code == Code::IoError {
+        tracing::warn!(peer = %conn.peer(), %error, "storage failed");
+    } else {
+        tracing::debug!(%error, "storage");
+    }
     conn.reply(code, code.meaning());
     Outcome::reply(code)
 }

@@ -20,6 +20,7 @@ pub fn apply(conn: &mut Connection, ctx: &Context, name: &Name) -> Outcome {
     match ctx.storage.remove_file(name) {
         Ok(()) => {
             conn.reply(Code::Removed, "removed");
+            tracing::info!(peer = %conn.peer(), name = name.as_str(), "removed");
             Outcome::reply(Code::Removed)
         }
         Err(error) => fail(conn, &error),

@@ -16,7 +16,11 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use mftp_protocol::{Code, Name};
 
-use super::{Context, Outcome, fail};
+use std::time::Instant;
+
+use tracing::info;
+
+use super::{Context, Outcome, elapsed_ms, fail};
 use crate::connection::{Connection, DataError};
 use crate::storage::{ErrorKind, StorageError, Upload};
 
@@ -49,6 +53,7 @@ pub fn apply(
         Ok(upload) => upload,
         Err(error) => return Ok(fail(conn, &error)),
     };
+    let started = Instant::now();
     conn.reply(Code::DataFollows, size);
     conn.flush()?;
     // Either way every announced byte is consumed, even if the disk fails,
@@ -61,6 +66,7 @@ pub fn apply(
     match stored {
         Ok(()) => {
             conn.reply(Code::Stored, size);
+            info!(peer = %conn.peer(), name = name.as_str(), bytes = size, ms = elapsed_ms(started), "uploaded");
             Ok(Outcome {
                 bytes: size,
                 ..Outcome::reply(Code::Stored)

@@ -1,7 +1,7 @@
 //! Test context: a temp dir with `root/` served by the real binary on port
 //! 0 and `outside/` beside it, plus a small raw-TCP client.
 
-use conformance::reference::{ReferenceServer, StartOptions};
+use conformance::reference::{ReferenceServer, StartOptions, Stderr};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -35,19 +35,46 @@ impl Server {
     /// As [`Server::start_with`], run through `wrapper` (for example
     /// `["prlimit", "--fsize=1048576", "--"]`).
     pub fn start_under(wrapper: &[&str], extra: &[&str], seed: impl FnOnce(&Path)) -> Self {
+        Self::start_in(wrapper, extra, seed, None)
+    }
+
+    /// As [`Server::start_with`], at the server's own default log level
+    /// (or the one in `extra`), its log kept for [`Server::log`].
+    pub fn start_logged(extra: &[&str], seed: impl FnOnce(&Path)) -> Self {
+        Self::start_in(&[], extra, seed, Some("server.log"))
+    }
+
+    fn start_in(
+        wrapper: &[&str],
+        extra: &[&str],
+        seed: impl FnOnce(&Path),
+        log: Option<&str>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().join("root");
         std::fs::create_dir(&root).expect("root");
         std::fs::create_dir(dir.path().join("outside")).expect("outside");
         std::fs::write(dir.path().join("outside/secret.txt"), b"outside secret").expect("secret");
         seed(&root);
-        let proc = Self::launch(wrapper, &root, extra);
+        let log = log.map(|name| dir.path().join(name));
+        let proc = Self::launch(wrapper, &root, extra, log);
         let addr = proc.addr();
         Self { proc, dir, addr }
     }
 
+    /// What the server has logged so far (only for [`Server::start_logged`]).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).expect("server log")
+    }
+
     /// Starts the binary on `root` and waits for its `listening on` line.
-    fn launch(wrapper: &[&str], root: &Path, extra: &[&str]) -> ReferenceServer {
+    /// Without a `log` file it logs only warnings, to nowhere.
+    fn launch(
+        wrapper: &[&str],
+        root: &Path,
+        extra: &[&str],
+        log: Option<PathBuf>,
+    ) -> ReferenceServer {
         let bin = env!("CARGO_BIN_EXE_reference-server");
         let mut command = match wrapper.split_first() {
             Some((first, rest)) => {
@@ -57,13 +84,16 @@ impl Server {
             }
             None => Command::new(bin),
         };
-        command
-            .arg("--root")
-            .arg(root)
-            .args(["--port", "0", "--log-level", "warn"])
-            .args(extra)
-            .stdin(Stdio::null());
-        ReferenceServer::start_with(command, &StartOptions::default())
+        command.arg("--root").arg(root).args(["--port", "0"]);
+        let mut options = StartOptions::default();
+        match log {
+            Some(file) => options.stderr = Stderr::File(file),
+            None => {
+                command.args(["--log-level", "warn"]);
+            }
+        }
+        command.args(extra).stdin(Stdio::null());
+        ReferenceServer::start_with(command, &options)
             .unwrap_or_else(|e| panic!("server did not start: {e}"))
     }
 
@@ -71,7 +101,7 @@ impl Server {
     /// new one on the same root with the same arguments and a new port.
     pub fn crash_and_restart(&mut self, extra: &[&str]) {
         self.proc.stop();
-        self.proc = Self::launch(&[], &self.root(), extra);
+        self.proc = Self::launch(&[], &self.root(), extra, None);
         self.addr = self.proc.addr();
     }
 

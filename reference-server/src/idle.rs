@@ -1,0 +1,112 @@
+//! Connections without a thread: greeted and kept in the event loop until
+//! they have input.
+//!
+//! A client that is connected but silent costs no thread here: its task
+//! waits in tokio's event loop (epoll) for the socket to become readable,
+//! for its idle timer (LIMIT-1) or for the stop signal. When input arrives,
+//! the connection is handed to a thread of the blocking pool
+//! ([`crate::session::serve`]), which serves commands with blocking I/O as
+//! long as they keep coming and hands the connection back once it has been
+//! quiet for [`crate::connection::QUIET_AFTER`]. So ten thousand idle
+//! clients cost ten thousand small tasks, while a busy client's round trip
+//! is the same blocking `read`/`write` as with a thread per client.
+
+use std::time::Instant;
+
+use mftp_protocol::Code;
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+use tokio::sync::OwnedSemaphorePermit;
+use tracing::{info, warn};
+
+use crate::cmd::Context;
+use crate::connection::{self, Connection, Parked, Peer};
+use crate::session;
+use crate::shutdown::Watch;
+
+/// What ended a wait in the event loop.
+enum Waited {
+    /// The socket is readable (bytes, end of stream or an error).
+    Input,
+    /// LIMIT-1: no input for the idle timeout.
+    Idle,
+    /// The server is stopping.
+    Shutdown,
+}
+
+/// One client, from greeting to close. The permit (LIMIT-3) is held until
+/// it ends.
+#[allow(clippy::needless_pass_by_value)] // the permit is held by value
+pub async fn serve(watch: Watch, ctx: Context, _permit: OwnedSemaphorePermit) {
+    let peer = Peer::of(watch.socket());
+    if let Err(error) = connection::prepare(watch.socket(), ctx.limits.idle_timeout) {
+        warn!(%error, "cannot set up a client socket");
+        return;
+    }
+    info!(%peer, "connected");
+    let started = Instant::now();
+    let mut parked = Parked::greeted(watch, peer);
+    loop {
+        let waited = if parked.has_output() {
+            Waited::Input
+        } else {
+            wait(&parked.watch, parked.since + ctx.limits.idle_timeout).await
+        };
+        let farewell = match waited {
+            Waited::Input => {
+                let busy = ctx.clone();
+                match tokio::task::spawn_blocking(move || session::serve(parked, &busy)).await {
+                    Ok(Some(quiet)) => {
+                        parked = quiet;
+                        continue;
+                    }
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            Waited::Idle => "idle timeout",
+            Waited::Shutdown => "server shutting down",
+        };
+        // A lingering close waits for the client: not on the event loop.
+        let idle_timeout = ctx.limits.idle_timeout;
+        let _ = tokio::task::spawn_blocking(move || {
+            Connection::resume(parked, idle_timeout).close(Some((Code::Closing, farewell)));
+        })
+        .await;
+        break;
+    }
+    info!(%peer, seconds = started.elapsed().as_secs(), "disconnected");
+}
+
+/// Waits in the event loop until `watch`'s socket is readable, the
+/// `deadline` passes, or the server stops.
+async fn wait(watch: &Watch, deadline: Instant) -> Waited {
+    if !watch.begin_wait() {
+        return Waited::Shutdown;
+    }
+    // `with_interest` is deprecated because a descriptor closed while it is
+    // registered is unsound. `SharedSocket` holds the socket open until the
+    // registration is dropped: the condition its replacement,
+    // `unsafe fn register_with_interest`, states (the workspace forbids
+    // unsafe code).
+    #[allow(deprecated)]
+    let registered = AsyncFd::with_interest(watch.shared(), Interest::READABLE);
+    let waited = match registered {
+        Ok(fd) => {
+            tokio::select! {
+                // Readable, or an error to be found by the thread's read.
+                _ = fd.readable() => Waited::Input,
+                () = tokio::time::sleep_until(deadline.into()) => Waited::Idle,
+            }
+            // Dropping `fd` takes the socket out of the event loop.
+        }
+        Err(error) => {
+            // Cannot watch it here: let a thread wait for it instead.
+            warn!(%error, "cannot add a connection to the event loop");
+            Waited::Input
+        }
+    };
+    if !watch.end_wait() {
+        return Waited::Shutdown;
+    }
+    waited
+}
