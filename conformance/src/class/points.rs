@@ -52,6 +52,18 @@ pub enum FlakyRule {
     Full,
 }
 
+impl FlakyRule {
+    /// What a flaky clause earns, in the words the reports use.
+    #[must_use]
+    pub fn in_words(self) -> &'static str {
+        match self {
+            FlakyRule::Ratio => "× pass ratio",
+            FlakyRule::Zero => "0",
+            FlakyRule::Full => "full",
+        }
+    }
+}
+
 /// How a skipped clause counts.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -61,6 +73,18 @@ pub enum SkipRule {
     Exclude,
     Zero,
     Full,
+}
+
+impl SkipRule {
+    /// What a skipped clause earns, in the words the reports use.
+    #[must_use]
+    pub fn in_words(self) -> &'static str {
+        match self {
+            SkipRule::Exclude => "left out of the maximum",
+            SkipRule::Zero => "0",
+            SkipRule::Full => "full",
+        }
+    }
 }
 
 /// The `[scoring]` section.

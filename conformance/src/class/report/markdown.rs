@@ -4,7 +4,7 @@
 //! failures (clause text, expected vs actual, transcript, rerun line),
 //! linked from the grid.
 
-use super::{cell_word, num, score_line};
+use super::{blocked_cells, cell_word, failing_cells, id_list, num, score_line};
 use crate::case::slug;
 use crate::class::model::{Cell, CellStatus, ClassReport, ImplResult};
 use std::fmt::Write as _;
@@ -73,16 +73,8 @@ pub fn render(r: &ClassReport) -> String {
         },
         num(r.scoring.must),
         num(r.scoring.should),
-        match r.scoring.flaky {
-            crate::class::points::FlakyRule::Ratio => "× pass ratio",
-            crate::class::points::FlakyRule::Zero => "0",
-            crate::class::points::FlakyRule::Full => "full",
-        },
-        match r.scoring.skip {
-            crate::class::points::SkipRule::Exclude => "left out of the maximum",
-            crate::class::points::SkipRule::Zero => "0",
-            crate::class::points::SkipRule::Full => "full",
-        },
+        r.scoring.flaky.in_words(),
+        r.scoring.skip.in_words(),
     );
     let _ = writeln!(
         s,
@@ -189,25 +181,11 @@ fn implementation(s: &mut String, r: &ClassReport, i: &ImplResult) {
             "Since the previous run ({}/{}): **newly fixed** {}; **newly broken** {}\n",
             num(p.previous_score),
             num(p.previous_max),
-            if p.fixed.is_empty() {
-                "none".into()
-            } else {
-                p.fixed.join(", ")
-            },
-            if p.broken.is_empty() {
-                "none".into()
-            } else {
-                p.broken.join(", ")
-            }
+            id_list(&p.fixed, ", ", "none"),
+            id_list(&p.broken, ", ", "none")
         );
     }
-    for row in &r.clauses {
-        let Some(c) = i.cells.get(&row.id) else {
-            continue;
-        };
-        if !c.status.is_failure() {
-            continue;
-        }
+    for (row, c) in failing_cells(r, i) {
         let _ = writeln!(
             s,
             "<a id=\"{}\"></a>\n### {} {} — {}\n",
@@ -248,14 +226,8 @@ fn implementation(s: &mut String, r: &ClassReport, i: &ImplResult) {
             s.push('\n');
         }
     }
-    let blocked: Vec<String> = r
-        .clauses
-        .iter()
-        .filter_map(|row| {
-            let c = i.cells.get(&row.id)?;
-            (c.status == CellStatus::Blocked)
-                .then(|| format!("{} (by {})", row.id, c.blocked_by.join(", ")))
-        })
+    let blocked: Vec<String> = blocked_cells(r, i)
+        .map(|(row, c)| format!("{} (by {})", row.id, c.blocked_by.join(", ")))
         .collect();
     if !blocked.is_empty() {
         let _ = writeln!(s, "Blocked, not verified: {}\n", blocked.join(", "));

@@ -33,6 +33,57 @@ pub fn num(x: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
+/// " (shard 1/2)", " (shard 1/3, 3/3)" for a partial merge; "" for a
+/// whole class.
+#[must_use]
+pub fn shards_note(r: &ClassReport) -> String {
+    if r.shards.is_empty() {
+        return String::new();
+    }
+    let shards: Vec<String> = r
+        .shards
+        .iter()
+        .map(|x| format!("{}/{}", x.index, x.count))
+        .collect();
+    format!(" (shard {})", shards.join(", "))
+}
+
+/// Clause IDs joined by `sep`; `none` when there are none.
+#[must_use]
+pub fn id_list(ids: &[String], sep: &str, none: &str) -> String {
+    if ids.is_empty() {
+        none.into()
+    } else {
+        ids.join(sep)
+    }
+}
+
+/// An implementation's cells with their clauses, in spec order.
+pub fn cells<'a>(
+    r: &'a ClassReport,
+    i: &'a ImplResult,
+) -> impl Iterator<Item = (&'a ClauseRow, &'a Cell)> {
+    r.clauses
+        .iter()
+        .filter_map(|row| Some((row, i.cells.get(&row.id)?)))
+}
+
+/// Its failing cells (failures and flaky ones), in spec order.
+pub fn failing_cells<'a>(
+    r: &'a ClassReport,
+    i: &'a ImplResult,
+) -> impl Iterator<Item = (&'a ClauseRow, &'a Cell)> {
+    cells(r, i).filter(|(_, c)| c.status.is_failure())
+}
+
+/// Its blocked cells, in spec order.
+pub fn blocked_cells<'a>(
+    r: &'a ClassReport,
+    i: &'a ImplResult,
+) -> impl Iterator<Item = (&'a ClauseRow, &'a Cell)> {
+    cells(r, i).filter(|(_, c)| c.status == CellStatus::Blocked)
+}
+
 /// "180/184 (97.8%)".
 #[must_use]
 pub fn score_line(i: &ImplResult) -> String {
@@ -175,16 +226,8 @@ pub fn overview_text(r: &ClassReport, i: &ImplResult) -> String {
             "\nsince the previous run ({}/{}): newly fixed {}; newly broken {}",
             num(p.previous_score),
             num(p.previous_max),
-            if p.fixed.is_empty() {
-                "none".into()
-            } else {
-                p.fixed.join(", ")
-            },
-            if p.broken.is_empty() {
-                "none".into()
-            } else {
-                p.broken.join(", ")
-            }
+            id_list(&p.fixed, ", ", "none"),
+            id_list(&p.broken, ", ", "none")
         );
     }
     s

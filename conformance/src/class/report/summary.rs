@@ -1,7 +1,7 @@
 //! What the terminal shows at the end: one line per implementation, then
 //! its failing clauses, each failing case with the line that reruns it.
 
-use super::{num, score_line};
+use super::{failing_cells, id_list, num, score_line, shards_note};
 use crate::class::model::{CellStatus, ClassReport, Outcome};
 use std::fmt::Write as _;
 
@@ -24,18 +24,7 @@ pub fn render(r: &ClassReport) -> String {
         } else {
             "s"
         },
-        if r.shards.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " (shard {})",
-                r.shards
-                    .iter()
-                    .map(|s| format!("{}/{}", s.index, s.count))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
+        shards_note(r)
     );
     for i in &r.implementations {
         let _ = writeln!(
@@ -61,27 +50,14 @@ pub fn render(r: &ClassReport) -> String {
                 s,
                 "  since last run ({}): fixed {}; broken {}",
                 num(p.previous_score),
-                if p.fixed.is_empty() {
-                    "-".into()
-                } else {
-                    p.fixed.join(" ")
-                },
-                if p.broken.is_empty() {
-                    "-".into()
-                } else {
-                    p.broken.join(" ")
-                }
+                id_list(&p.fixed, " ", "-"),
+                id_list(&p.broken, " ", "-")
             );
         }
-        let failing: Vec<String> = r
-            .clauses
-            .iter()
-            .filter_map(|row| {
-                let c = i.cells.get(&row.id)?;
-                c.status.is_failure().then(|| match (c.status, c.ratio) {
-                    (CellStatus::Flaky, Some((p, n))) => format!("{} (flaky {p}/{n})", row.id),
-                    _ => row.id.clone(),
-                })
+        let failing: Vec<String> = failing_cells(r, i)
+            .map(|(row, c)| match (c.status, c.ratio) {
+                (CellStatus::Flaky, Some((p, n))) => format!("{} (flaky {p}/{n})", row.id),
+                _ => row.id.clone(),
             })
             .collect();
         if !failing.is_empty() {
