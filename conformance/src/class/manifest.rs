@@ -3,6 +3,8 @@
 //! ```toml
 //! name = "Networks 101, assignment 2"
 //! parallel = 2          # implementations graded at once
+//!
+//! [defaults]            # every implementation's, each may override
 //! time_limit = 600      # seconds for one implementation's whole run
 //!
 //! [limits]              # every implementation's server, sandboxed or not
@@ -159,10 +161,15 @@ impl Limits {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Implementation {
-    /// Unique; the column header and the name in every report.
+    /// Unique; the column header and the name in every report. Required,
+    /// like `command`: both are checked by [`parse`], after unknown keys
+    /// (serde would name a missing field first, and a typo such as
+    /// `comand` should be named as such).
+    #[serde(default)]
     pub name: String,
     /// Launch template run by `sh -c` in `workdir`, with `{root}` and
     /// `{port}` (and `{reference-server}`: the workspace's reference server).
+    #[serde(default)]
     pub command: String,
     /// Where `command` and `setup` run, relative to the manifest's folder
     /// (default: that folder). Writable inside the sandbox.
@@ -174,27 +181,9 @@ pub struct Implementation {
     pub notes: Option<String>,
     /// Resource limits, over `[limits]`.
     pub limits: Option<Limits>,
-    pub time_limit: Option<f64>,
-    pub setup_time_limit: Option<f64>,
-    pub startup_timeout: Option<f64>,
-    pub step_timeout: Option<f64>,
-    pub require_limits: Option<bool>,
-    pub test_threads: Option<usize>,
-    pub suite_args: Option<Vec<String>>,
-}
-
-impl Implementation {
-    fn settings(&self) -> Settings {
-        Settings {
-            time_limit: self.time_limit,
-            setup_time_limit: self.setup_time_limit,
-            startup_timeout: self.startup_timeout,
-            step_timeout: self.step_timeout,
-            require_limits: self.require_limits,
-            test_threads: self.test_threads,
-            suite_args: self.suite_args.clone(),
-        }
-    }
+    /// Every setting of `[defaults]`, over it.
+    #[serde(flatten)]
+    pub settings: Settings,
 }
 
 /// A manifest read from disk, with where it was and its hash.
@@ -276,10 +265,13 @@ pub fn parse(text: &str) -> Result<Manifest, String> {
     let mut names = BTreeSet::new();
     for i in &m.implementations {
         if i.name.trim().is_empty() {
-            return Err("an implementation has an empty `name`".into());
+            return Err("an implementation has no `name`, or an empty one".into());
         }
         if !names.insert(i.name.as_str()) {
             return Err(format!("two implementations are named {:?}", i.name));
+        }
+        if i.command.trim().is_empty() {
+            return Err(format!("{}: `command` is missing", i.name));
         }
         if !i.command.contains("{root}") || !i.command.contains("{port}") {
             return Err(format!(
@@ -287,7 +279,7 @@ pub fn parse(text: &str) -> Result<Manifest, String> {
                 i.name, i.command
             ));
         }
-        let s = i.settings().or(&m.defaults);
+        let s = i.settings.or(&m.defaults);
         for (key, v) in [
             ("time_limit", s.time_limit),
             ("setup_time_limit", s.setup_time_limit),
@@ -322,7 +314,7 @@ impl Loaded {
             .iter()
             .enumerate()
             .map(|(index, i)| {
-                let s = i.settings().or(&m.defaults);
+                let s = i.settings.or(&m.defaults);
                 let workdir = i
                     .workdir
                     .as_ref()

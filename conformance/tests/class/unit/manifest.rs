@@ -57,6 +57,14 @@ pub(super) fn manifest_parse() -> R {
             "{port}",
         ),
         (
+            "name = \"c\"\n[[implementation]]\nname = \"a\"\n",
+            "`command` is missing",
+        ),
+        (
+            "name = \"c\"\n[[implementation]]\ncommand = \"x {root} {port}\"\n",
+            "no `name`",
+        ),
+        (
             &format!(
                 "{MINIMAL}[[implementation]]\nname = \"a\"\ncommand = \"y {{root}} {{port}}\"\n"
             ),
