@@ -11,16 +11,15 @@
 //!   connections is recorded for the report.
 
 use std::sync::Arc;
-use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use benches::baseline::{BaselineClient, BaselineServer};
-use benches::bench;
 use benches::client::{Client, name};
 use benches::files::{self, MIB, MIB64};
 use benches::memory::{self, Record};
 use benches::server::Server;
+use benches::{at_once, bench};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const CLIENTS: usize = 64;
@@ -70,29 +69,6 @@ fn many_downloads(c: &mut Criterion) {
             })
         });
     });
-}
-
-/// Runs `each` on every client at the same moment, `iters` times; returns
-/// the time from the start signal to the end of the last one, summed.
-fn at_once<C: Send>(iters: u64, clients: &mut [C], each: impl Fn(&mut C) + Sync) -> Duration {
-    let mut elapsed = Duration::ZERO;
-    for _ in 0..iters {
-        let start = Barrier::new(clients.len() + 1);
-        elapsed += std::thread::scope(|s| {
-            for client in clients.iter_mut() {
-                let (start, each) = (&start, &each);
-                s.spawn(move || {
-                    start.wait();
-                    each(client);
-                });
-            }
-            start.wait();
-            // The scope joins every thread before it returns.
-            Instant::now()
-        })
-        .elapsed();
-    }
-    elapsed
 }
 
 fn idle_connections(c: &mut Criterion) {

@@ -19,21 +19,12 @@
 
 use std::net::TcpStream;
 
-use benches::baseline::{EchoServer, EpollEchoServer, Greeter, TokioEchoServer, echo};
+use benches::baseline::{EchoServer, EpollEchoServer, Greeter, TokioEchoServer, echo, size_reply};
 use benches::client::{Client, name};
 use benches::files::{self, MIB};
 use benches::server::Server;
 use benches::{bench, pin_to_one_cpu};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mftp_protocol::{Code, FileSizeText, encode_reply};
-
-/// The echoes' message: the reply to `size f.bin`, `213 1048576 1.00 MB`
-/// and LF (20 bytes), so that both sides of the ratio move as many bytes.
-fn message() -> Vec<u8> {
-    let mut reply = Vec::new();
-    encode_reply(&mut reply, Code::FileSize, FileSizeText(MIB));
-    reply
-}
 
 fn connect(addr: std::net::SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).expect("connect echo");
@@ -77,7 +68,8 @@ fn roundtrip(c: &mut Criterion) {
     let echo_process = EchoProcess::start();
     let mut echo_process_stream = connect(echo_process.addr);
     let greeter = Greeter::start().expect("greeter");
-    let message = message();
+    // The reply to `size f.bin`, so that both sides move as many bytes.
+    let message = size_reply(MIB);
     let mut scratch = vec![0_u8; message.len() * 100];
     let batch = message.repeat(100);
 

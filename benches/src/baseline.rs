@@ -332,6 +332,16 @@ pub fn echo(stream: &mut TcpStream, message: &[u8], scratch: &mut [u8]) -> anyho
     Ok(())
 }
 
+/// The reply to `size NAME` of a file of `len` bytes (`213 1048576 1.00 MB`
+/// and LF for 1 MiB, 20 bytes): the echoes' message, so that both sides of
+/// a round-trip ratio move as many bytes.
+#[must_use]
+pub fn size_reply(len: u64) -> Vec<u8> {
+    let mut reply = Vec::new();
+    encode_reply(&mut reply, Code::FileSize, mftp_protocol::FileSizeText(len));
+    reply
+}
+
 /// The greeting the [`Greeter`] sends: the reference server's.
 fn greeting() -> Vec<u8> {
     let mut line = Vec::new();

@@ -19,6 +19,12 @@
 //! - [`files`]: fast random test files and size labels.
 //! - [`stress`]: the workload of the `stress` command (many clients, all
 //!   seven commands, verified content, misbehaving clients).
+//! - [`ftp`] and [`vsftpd`]: a blocking FTP client that moves bytes as
+//!   [`client`] does, and vsftpd started on loopback, for the `peers`
+//!   comparison.
+//! - [`curves`]: the figures of the `scale` bench that criterion does not
+//!   keep (resident memory per idle-connection count, latency
+//!   percentiles), in a JSON file for the report.
 //!
 //! # Why the server binary is built here
 //! `cargo bench -p benches` builds only this package, not other packages'
@@ -30,15 +36,21 @@
 
 pub mod baseline;
 pub mod client;
+pub mod curves;
 pub mod files;
+pub mod ftp;
 pub mod memory;
 pub mod server;
 pub mod stress;
+pub mod vsftpd;
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, SamplingMode, Throughput};
+use criterion::{BenchmarkGroup, BenchmarkId, SamplingMode, Throughput};
 
 /// The workspace root (the parent of this crate).
 #[must_use]
@@ -208,12 +220,108 @@ pub fn bench<F>(
 ) where
     F: FnMut(&mut criterion::Bencher<'_, WallTime>),
 {
-    let id = match id.split_once('/') {
-        Some((name, parameter)) => criterion::BenchmarkId::new(name, parameter),
-        None => criterion::BenchmarkId::from_parameter(id),
-    };
     let mut g = c.benchmark_group(group);
     plan(&mut g, throughput, bytes);
-    g.bench_function(id, f);
+    g.bench_function(benchmark_id(id), f);
+    g.finish();
+}
+
+/// `"name"` or `"name/parameter"` as criterion's id (see [`bench`]).
+fn benchmark_id(id: &str) -> BenchmarkId {
+    match id.split_once('/') {
+        Some((name, parameter)) => BenchmarkId::new(name, parameter),
+        None => BenchmarkId::from_parameter(id),
+    }
+}
+
+/// Runs `each` on every client at the same moment, `iters` times; returns
+/// the time from the start signal to the end of the last one, summed. The
+/// threads are started before the signal and not timed.
+pub fn at_once<C: Send>(iters: u64, clients: &mut [C], each: impl Fn(&mut C) + Sync) -> Duration {
+    let mut elapsed = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Barrier::new(clients.len() + 1);
+        elapsed += std::thread::scope(|s| {
+            for client in clients.iter_mut() {
+                let (start, each) = (&start, &each);
+                s.spawn(move || {
+                    start.wait();
+                    each(client);
+                });
+            }
+            start.wait();
+            // The scope joins every thread before it returns.
+            Instant::now()
+        })
+        .elapsed();
+    }
+    elapsed
+}
+
+/// Measures two contenders **in turns**, for figures of one or a few
+/// seconds each (1 GiB transfers) where minutes pass between the first and
+/// the last sample: `first` and `second` each run one operation and return
+/// the time it took (whatever they do before or after, untimed, is theirs:
+/// settling the disk, waiting for memory to go cold, removing the file).
+///
+/// Criterion measures `group/ids[0]`; each of its iterations runs one
+/// operation of *both* contenders, `first` before `second` in even rounds
+/// and after it in odd ones, and keeps `second`'s time aside. Criterion
+/// then measures `group/ids[1]`, whose iterations hand back those times in
+/// the same order (its output comes at once). So sample *k* of one figure
+/// was taken beside sample *k* of the other, under the same load, and
+/// neither always goes first; the medians the report divides come from
+/// the same minutes. If `ids[0]` is filtered out (or criterion asks for a
+/// different count), `second` is measured alone.
+///
+/// The plan is fixed: one warm-up round and 10 samples of one round each
+/// (criterion's minimum), whatever `MFTP_BENCH_QUICK` says. Criterion
+/// prints "Unable to complete 10 samples in 1.0ns": that is the point of
+/// the 1 ns target, which gives each sample exactly one operation.
+pub fn in_turns(
+    c: &mut criterion::Criterion,
+    group: &str,
+    ids: [&str; 2],
+    throughput: Option<Throughput>,
+    mut first: impl FnMut() -> Duration,
+    mut second: impl FnMut() -> Duration,
+) {
+    let mut g = c.benchmark_group(group);
+    if let Some(throughput) = throughput {
+        g.throughput(throughput);
+    }
+    g.sample_size(10)
+        .warm_up_time(Duration::from_nanos(1))
+        .measurement_time(Duration::from_nanos(1))
+        .sampling_mode(SamplingMode::Flat);
+    // (iterations, time of `second` for them), oldest first.
+    let mut beside: VecDeque<(u64, Duration)> = VecDeque::new();
+    let mut round = 0_u64;
+    g.bench_function(benchmark_id(ids[0]), |b| {
+        b.iter_custom(|iters| {
+            let (mut mine, mut theirs) = (Duration::ZERO, Duration::ZERO);
+            for _ in 0..iters {
+                if round.is_multiple_of(2) {
+                    mine += first();
+                    theirs += second();
+                } else {
+                    theirs += second();
+                    mine += first();
+                }
+                round += 1;
+            }
+            beside.push_back((iters, theirs));
+            mine
+        });
+    });
+    g.bench_function(benchmark_id(ids[1]), |b| {
+        b.iter_custom(|iters| match beside.pop_front() {
+            Some((n, time)) if n == iters => time,
+            _ => {
+                beside.clear();
+                (0..iters).map(|_| second()).sum()
+            }
+        });
+    });
     g.finish();
 }

@@ -41,33 +41,87 @@ pub struct Server {
     proc: ReferenceServer,
     addr: SocketAddr,
     root: TempDir,
+    /// With [`Logging::Default`]: the directory of the server's log file.
+    _log: Option<TempDir>,
+}
+
+/// How a benchmarked server logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logging {
+    /// `--log-level warn`, stderr shown: the quiet server of the
+    /// `transfer`, `roundtrip`, `concurrent` and `listing` groups.
+    Warn,
+    /// No `--log-level` flag (the server's default, as a user runs it),
+    /// stderr to a file that is read by nobody but written for real, as an
+    /// operator's log file is: neither a pipe nobody reads (which would
+    /// block the server once full) nor a terminal. The file is removed
+    /// with the server.
+    Default,
 }
 
 impl Server {
     /// Starts the server with `--port 0 --log-level warn` and `extra`
     /// options, and waits for its `listening on` line.
     pub fn start(extra: &[&str]) -> anyhow::Result<Self> {
+        Self::start_logging(Logging::Warn, extra)
+    }
+
+    /// Starts the server with `--port 0`, the given [`Logging`] and
+    /// `extra` options, and waits for its `listening on` line.
+    pub fn start_logging(logging: Logging, extra: &[&str]) -> anyhow::Result<Self> {
         let root = tempfile::Builder::new()
             .prefix("mftp-bench-root-")
             .tempdir()
             .context("cannot create the server root")?;
-        Self::start_in(root, extra)
+        Self::start_in(root, logging, extra)
     }
 
     /// Starts the server on an existing root directory, which it then owns.
-    pub fn start_in(root: TempDir, extra: &[&str]) -> anyhow::Result<Self> {
+    pub fn start_in(root: TempDir, logging: Logging, extra: &[&str]) -> anyhow::Result<Self> {
         let bin = binary()?;
         let mut command = Command::new(&bin);
         command
             .arg("--root")
             .arg(root.path())
-            .args(["--port", "0", "--log-level", "warn"])
+            .args(["--port", "0"])
             .args(extra)
             .stdin(Stdio::null());
-        let proc =
-            spawn_listening(command).with_context(|| format!("cannot start {}", bin.display()))?;
+        let (stderr, log) = match logging {
+            Logging::Warn => {
+                command.args(["--log-level", "warn"]);
+                (Stderr::Inherit, None)
+            }
+            Logging::Default => {
+                let dir = tempfile::Builder::new()
+                    .prefix("mftp-bench-log-")
+                    .tempdir()
+                    .context("cannot create the log directory")?;
+                (Stderr::File(dir.path().join("server.log")), Some(dir))
+            }
+        };
+        let options = StartOptions {
+            stderr,
+            ..StartOptions::default()
+        };
+        let proc = ReferenceServer::start_with(command, &options)
+            .with_context(|| format!("cannot start {}", bin.display()))?;
         let addr = proc.addr();
-        Ok(Self { proc, addr, root })
+        Ok(Self {
+            proc,
+            addr,
+            root,
+            _log: log,
+        })
+    }
+
+    /// With [`Logging::Default`]: how many bytes and lines the server has
+    /// logged so far.
+    #[must_use]
+    pub fn logged(&self) -> Option<(u64, u64)> {
+        let path = self.proc.stderr_path()?;
+        let text = std::fs::read(path).ok()?;
+        let lines = text.iter().filter(|&&b| b == b'\n').count() as u64;
+        Some((text.len() as u64, lines))
     }
 
     /// The address the server listens on (127.0.0.1).
