@@ -1,8 +1,12 @@
 //! `cargo run -p benches --bin report`: one table of every benchmark
 //! figure, its baseline measured in the same run, their ratio, and the
 //! goal, read from criterion's saved estimates
-//! (`target/criterion/<group>/<bench>/new/{estimates,benchmark}.json`) and
-//! from `target/criterion/mftp-memory.json`.
+//! (`target/criterion/<group>/<bench>/new/{estimates,benchmark,sample}.json`)
+//! and from `target/criterion/mftp-memory.json` and `mftp-scale.json`;
+//! then small tables: the `peers` figures with the spread of their samples,
+//! and the curves of `scale` (memory and round trip per idle-connection
+//! count, concurrent downloads per client count, the 1,000-client
+//! percentiles).
 //!
 //! Every value is criterion's **median** time per iteration, not its mean:
 //! on the VMs these benches run on, the disk stalls now and then (3 of 10
@@ -18,6 +22,7 @@
 
 use std::path::Path;
 
+use benches::curves::{self, Curves};
 use benches::memory;
 use serde_json::Value;
 
@@ -71,7 +76,7 @@ const ROWS: &[Row] = &[
         "download 4 KiB",
         "download/4KiB",
         "baseline/download/4KiB",
-        None,
+        Some(Goal::AtLeast(0.9)),
     ),
     row(
         "download 1 MiB",
@@ -167,13 +172,13 @@ const ROWS: &[Row] = &[
         "connect + greeting",
         "roundtrip/connect",
         "baseline/connect",
-        None,
+        Some(Goal::AtMost(1.5)),
     ),
     row(
         "64 clients × 1 MiB download",
         "concurrent/download_64x1MiB",
         "baseline/download_64x1MiB",
-        None,
+        Some(Goal::AtLeast(0.9)),
     ),
     row(
         "64 MiB download, 1,000 idle conns",
@@ -187,12 +192,58 @@ const ROWS: &[Row] = &[
         "baseline/readdir_10000",
         None,
     ),
+    // `peers`: the baseline is vsftpd, in the same run, in turns.
+    row(
+        "1 GiB download, cached: reference ÷ vsftpd",
+        "peers/download/mftp",
+        "peers/download/vsftpd",
+        Some(Goal::AtLeast(1.0)),
+    ),
+    row(
+        "1 GiB durable upload, cold memory: reference ÷ vsftpd + fsync",
+        "peers/upload_cold/mftp",
+        "peers/upload_cold/vsftpd",
+        Some(Goal::AtLeast(1.0)),
+    ),
+    row(
+        "1 GiB durable upload, warm memory: reference ÷ vsftpd + fsync",
+        "peers/upload_warm/mftp",
+        "peers/upload_warm/vsftpd",
+        Some(Goal::AtLeast(1.0)),
+    ),
+    row(
+        "`size` round trip, default logging: reference ÷ vsftpd `SIZE`",
+        "peers/size/mftp",
+        "peers/size/vsftpd",
+        Some(Goal::AtMost(1.0)),
+    ),
+    row(
+        "`size` round trip, default logging ÷ pinned echo",
+        "peers/size/mftp",
+        "peers/size/echo",
+        Some(Goal::AtMost(1.3)),
+    ),
+    // `scale`.
+    row(
+        "`size` round trip, 10,000 idle conns open ÷ none",
+        "scale/size_idle/10000",
+        "scale/size_idle/0",
+        Some(Goal::AtMost(1.2)),
+    ),
+    row(
+        "1,000 clients × (64 KiB upload + download)",
+        "scale/updown_1000x64KiB",
+        "baseline/updown_1000x64KiB",
+        None,
+    ),
 ];
 
 /// A benchmark's median time per iteration and the bytes it moves, if any.
 struct Measured {
     median_ns: f64,
     bytes: Option<f64>,
+    /// Fastest and slowest sample, ns per iteration (`sample.json`).
+    range_ns: Option<(f64, f64)>,
 }
 
 impl Measured {
@@ -223,21 +274,55 @@ impl Measured {
             let t = &b["throughput"];
             t["Bytes"].as_f64().or_else(|| t["BytesDecimal"].as_f64())
         });
-        Some(Self { median_ns, bytes })
+        let range_ns = read("sample.json").and_then(|sample| {
+            let iters = sample["iters"].as_array()?;
+            let times = sample["times"].as_array()?;
+            let per_iter = iters
+                .iter()
+                .zip(times)
+                .filter_map(|(n, t)| Some(t.as_f64()? / n.as_f64()?));
+            per_iter.fold(None, |range: Option<(f64, f64)>, x| {
+                Some(range.map_or((x, x), |(low, high)| (low.min(x), high.max(x))))
+            })
+        });
+        Some(Self {
+            median_ns,
+            bytes,
+            range_ns,
+        })
     }
 
-    /// MiB/s when bytes move, else µs per iteration.
-    fn value(&self) -> f64 {
+    /// MiB/s when bytes move, else µs per iteration, for `ns` per
+    /// iteration.
+    fn value_of(&self, ns: f64) -> f64 {
         match self.bytes {
-            Some(bytes) => bytes / (self.median_ns / 1e9) / (1024.0 * 1024.0),
-            None => self.median_ns / 1e3,
+            Some(bytes) => bytes / (ns / 1e9) / (1024.0 * 1024.0),
+            None => ns / 1e3,
         }
+    }
+
+    /// The value of the median.
+    fn value(&self) -> f64 {
+        self.value_of(self.median_ns)
     }
 
     fn show(&self) -> String {
         match self.bytes {
             Some(_) => format!("{:.0} MiB/s", self.value()),
             None => format!("{:.1} µs", self.value()),
+        }
+    }
+
+    /// The median and the range of the samples: `812 MiB/s (790–840)`.
+    fn show_spread(&self) -> String {
+        let Some((fast, slow)) = self.range_ns else {
+            return self.show();
+        };
+        let (a, b) = (self.value_of(fast), self.value_of(slow));
+        let (low, high) = (a.min(b), a.max(b));
+        match self.bytes {
+            Some(_) => format!("{:.0} MiB/s ({low:.0}–{high:.0})", self.value()),
+            None => format!("{:.1} µs ({low:.1}–{high:.1})", self.value()),
         }
     }
 }
@@ -344,13 +429,212 @@ fn main() {
             None => println!("| {label} | not run | | | | not run |"),
         }
     }
+    let curves = curves::load();
+    failed += idle_goals(&curves);
     println!();
     println!(
         "value: criterion's median, in MiB/s (higher is better) or µs per operation \
          (lower is better); ratio = value / baseline; uploads include the server's \
-         fsync (UPLOAD-4)."
+         fsync (UPLOAD-4); `peers` rows divide by vsftpd in the same run, whose \
+         uploads are timed to `226` plus an fsync of the file and its directory."
     );
     if failed > 0 {
         println!("{failed} goal(s) missed.");
+    }
+    peers_table(&dir);
+    idle_table(&dir, &curves);
+    download_table(&dir);
+    updown_table(&dir, &curves);
+}
+
+/// The idle-connection count of the memory goals, and the goals.
+const IDLE_GOAL_AT: u64 = 10_000;
+const IDLE_PEAK_LIMIT: u64 = 48 * 1024 * 1024;
+const IDLE_PER_CONNECTION_LIMIT: f64 = 4.0 * 1024.0;
+
+/// The rows of the 10,000-idle-connection memory goals; returns how many
+/// were missed.
+fn idle_goals(curves: &Curves) -> usize {
+    let mut failed = 0;
+    let mut judge = |label: &str, value: Option<String>, pass: bool, goal: &str| match value {
+        Some(value) => {
+            if !pass {
+                failed += 1;
+            }
+            let result = if pass { "pass" } else { "FAIL" };
+            println!("| {label} | {value} | | | {goal} | {result} |");
+        }
+        None => {
+            let why = curves
+                .skipped
+                .get(&IDLE_GOAL_AT)
+                .map_or("not run", |_| "skipped");
+            println!("| {label} | {why} | | | {goal} | {why} |");
+        }
+    };
+    let point = curves.idle.get(&IDLE_GOAL_AT);
+    judge(
+        "server peak RSS, 10,000 idle conns",
+        point.map(|p| format!("{:.1} MiB", memory::mib(p.after.peak))),
+        point.is_some_and(|p| p.after.peak <= IDLE_PEAK_LIMIT),
+        "≤ 48 MiB",
+    );
+    let per = curves.per_connection(IDLE_GOAL_AT);
+    judge(
+        "peak RSS per idle conn above an empty server (10,000)",
+        per.map(|bytes| format!("{:.2} KiB", bytes / 1024.0)),
+        per.is_some_and(|bytes| bytes <= IDLE_PER_CONNECTION_LIMIT),
+        "≤ 4 KiB",
+    );
+    failed
+}
+
+/// `10000` as `10,000`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+fn ratio(figure: Option<&Measured>, baseline: Option<&Measured>) -> String {
+    match (figure, baseline) {
+        (Some(f), Some(b)) => format!("{:.2}", f.value() / b.value()),
+        _ => "–".to_owned(),
+    }
+}
+
+fn show(measured: Option<&Measured>, spread: bool) -> String {
+    match measured {
+        Some(m) if spread => m.show_spread(),
+        Some(m) => m.show(),
+        None => "not run".to_owned(),
+    }
+}
+
+/// `peers`: both servers' medians with the range of their samples.
+fn peers_table(dir: &Path) {
+    println!();
+    println!("### Beside vsftpd (`peers`): median (fastest–slowest sample)");
+    println!();
+    println!("| figure | reference | vsftpd | reference ÷ vsftpd |");
+    println!("|---|---:|---:|---:|");
+    for (label, id) in [
+        ("1 GiB download, cached", "download"),
+        ("1 GiB durable upload, cold memory", "upload_cold"),
+        ("1 GiB durable upload, warm memory", "upload_warm"),
+        ("`size` round trip (pinned; echo: 1 in the ratio)", "size"),
+    ] {
+        let mftp = Measured::load(dir, &format!("peers/{id}/mftp"));
+        let vsftpd = Measured::load(dir, &format!("peers/{id}/vsftpd"));
+        println!(
+            "| {label} | {} | {} | {} |",
+            show(mftp.as_ref(), true),
+            show(vsftpd.as_ref(), true),
+            ratio(mftp.as_ref(), vsftpd.as_ref())
+        );
+    }
+    if let Some(echo) = Measured::load(dir, "peers/size/echo") {
+        println!(
+            "| pinned echo of the `size` reply | {} | | |",
+            echo.show_spread()
+        );
+    }
+}
+
+/// `scale/size_idle/N` and the server's memory at each N.
+fn idle_table(dir: &Path, curves: &Curves) {
+    println!();
+    println!("### Idle connections (`scale`): server memory and the `size` round trip");
+    println!();
+    println!(
+        "| idle conns | peak RSS | RSS after | peak per conn above empty | `size` round trip | ÷ none open |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    let none = Measured::load(dir, "scale/size_idle/0");
+    for n in [0, 100, 1_000, 10_000] {
+        if let Some(why) = curves.skipped.get(&n) {
+            println!("| {} | skipped: {why} | | | | |", grouped(n));
+            continue;
+        }
+        let trip = Measured::load(dir, &format!("scale/size_idle/{n}"));
+        let (peak, current) = curves.idle.get(&n).map_or_else(
+            || ("not run".to_owned(), String::new()),
+            |p| {
+                (
+                    format!("{:.1} MiB", memory::mib(p.after.peak)),
+                    format!("{:.1} MiB", memory::mib(p.after.current)),
+                )
+            },
+        );
+        let per = curves
+            .per_connection(n)
+            .map_or_else(String::new, |bytes| format!("{:.2} KiB", bytes / 1024.0));
+        println!(
+            "| {} | {peak} | {current} | {per} | {} | {} |",
+            grouped(n),
+            show(trip.as_ref(), false),
+            ratio(trip.as_ref(), none.as_ref())
+        );
+    }
+}
+
+/// `scale/download_1MiB_each/N` beside its baseline.
+fn download_table(dir: &Path) {
+    println!();
+    println!("### Concurrent 1 MiB downloads (`scale`), to the last byte of the last one");
+    println!();
+    println!("| clients | reference | plain sockets | ratio |");
+    println!("|---:|---:|---:|---:|");
+    for n in [1, 8, 64, 512] {
+        let figure = Measured::load(dir, &format!("scale/download_1MiB_each/{n}"));
+        let baseline = Measured::load(dir, &format!("baseline/download_1MiB_each/{n}"));
+        println!(
+            "| {n} | {} | {} | {} |",
+            show(figure.as_ref(), false),
+            show(baseline.as_ref(), false),
+            ratio(figure.as_ref(), baseline.as_ref())
+        );
+    }
+}
+
+/// `scale/updown_1000x64KiB`: throughput and per-operation percentiles.
+fn updown_table(dir: &Path, curves: &Curves) {
+    const ID: &str = "updown_1000x64KiB";
+    println!();
+    println!("### 1,000 clients at once, each uploading then downloading 64 KiB (`scale`)");
+    println!();
+    println!("| | throughput | upload p50 / p99 | download p50 / p99 |");
+    println!("|---|---:|---:|---:|");
+    for (label, prefix) in [
+        ("reference (uploads fsync, UPLOAD-4)", ""),
+        ("plain sockets (no disk)", "baseline/"),
+    ] {
+        let group = if prefix.is_empty() {
+            "scale"
+        } else {
+            "baseline"
+        };
+        let figure = Measured::load(dir, &format!("{group}/{ID}"));
+        let percentiles = |op: &str| {
+            curves
+                .latency
+                .get(&format!("{prefix}{ID}/{op}"))
+                .map_or_else(
+                    || "not run".to_owned(),
+                    |l| format!("{:.2} / {:.2} ms", l.p50_us / 1e3, l.p99_us / 1e3),
+                )
+        };
+        println!(
+            "| {label} | {} | {} | {} |",
+            show(figure.as_ref(), false),
+            percentiles("upload"),
+            percentiles("download")
+        );
     }
 }
