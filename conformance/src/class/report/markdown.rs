@@ -31,8 +31,10 @@ fn symbol(c: &Cell) -> String {
     }
 }
 
-/// Table-safe text: no `|`, no newline.
-fn cell(s: &str) -> String {
+/// Text for a table cell or a list item: `|` escaped, newlines as
+/// spaces.
+#[must_use]
+pub fn table_text(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
@@ -88,7 +90,7 @@ pub fn render(r: &ClassReport) -> String {
     // Header rows: names, scores, verdicts.
     let _ = write!(s, "| clause | points | class |");
     for i in &r.implementations {
-        let _ = write!(s, " [{}](#{}) |", cell(&i.name), anchor(i, None));
+        let _ = write!(s, " [{}](#{}) |", table_text(&i.name), anchor(i, None));
     }
     let _ = write!(s, "\n|---|---:|---:|");
     for _ in &r.implementations {
@@ -105,11 +107,11 @@ pub fn render(r: &ClassReport) -> String {
         } else {
             i.outcome.label().to_string()
         };
-        let _ = write!(s, " {} |", cell(&v));
+        let _ = write!(s, " {} |", table_text(&v));
     }
     s.push('\n');
     for (section, rows) in r.sections() {
-        let _ = write!(s, "| **§{}** | | |", cell(&section.replace('`', "")));
+        let _ = write!(s, "| **§{}** | | |", table_text(&section.replace('`', "")));
         for _ in &r.implementations {
             s.push_str(" |");
         }
