@@ -108,16 +108,16 @@ fn idle_point(c: &mut Criterion, connections: u64) {
         started.elapsed().as_secs_f64()
     );
 
-    bench(
-        c,
-        "scale",
-        &format!("size_idle/{connections}"),
-        None,
-        0,
-        |b| {
-            b.iter(|| client.size(&file).expect("size"));
-        },
-    );
+    let mut measured = false;
+    let id = format!("size_idle/{connections}");
+    bench(c, "scale", &id, None, 0, |b| {
+        measured = true;
+        b.iter(|| client.size(&file).expect("size"));
+    });
+    if !measured {
+        // Filtered out: no round trips, nothing to record.
+        return;
+    }
 
     let after = server.rss().expect("server memory");
     let closed = closed_by_server(&idle);
@@ -348,6 +348,7 @@ fn updown(c: &mut Criterion) {
     let total = 2 * UPDOWN_CLIENTS as u64 * UPDOWN_BYTES;
     let id = format!("updown_{UPDOWN_CLIENTS}x{}", files::label(UPDOWN_BYTES));
     let source = &source;
+    let mut measured = false;
     bench(
         c,
         "scale",
@@ -355,6 +356,7 @@ fn updown(c: &mut Criterion) {
         Some(Throughput::Bytes(total)),
         total,
         |b| {
+            measured = true;
             b.iter_custom(|iters| {
                 let mut elapsed = Duration::ZERO;
                 for _ in 0..iters {
@@ -378,7 +380,7 @@ fn updown(c: &mut Criterion) {
             });
         },
     );
-    if let Some(rss) = server.rss() {
+    if let Some(rss) = server.rss().filter(|_| measured) {
         println!(
             "memory: {id}: server peak RSS {:.1} MiB",
             memory::mib(rss.peak)
