@@ -88,10 +88,10 @@ pub struct Options {
 }
 
 /// Everything one grading needs besides the job.
-pub(super) struct Ctx<'a> {
-    pub(super) opts: &'a Options,
-    pub(super) rows: &'a [ClauseRow],
-    pub(super) scoring: &'a Scoring,
+struct Ctx<'a> {
+    opts: &'a Options,
+    rows: &'a [ClauseRow],
+    scoring: &'a Scoring,
 }
 
 /// Grades every job, `opts.parallel` at a time, in any order; returns the

@@ -34,13 +34,13 @@ use crate::transcript::Log;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub(super) fn options() -> &'static Options {
+fn options() -> &'static Options {
     OPTIONS
         .get()
         .expect("the harness sets OPTIONS before running cases")
 }
 
-pub(super) fn client_spec() -> Result<&'static ClientSpec, Fail> {
+fn client_spec() -> Result<&'static ClientSpec, Fail> {
     options()
         .client
         .as_ref()
@@ -51,21 +51,21 @@ pub(super) fn client_spec() -> Result<&'static ClientSpec, Fail> {
 pub struct Ctx {
     /// Declared first so that it is dropped (killed and reaped) before the
     /// temp dir is removed.
-    pub(super) run: Option<Running>,
-    pub(super) stage: Option<Stage>,
+    run: Option<Running>,
+    stage: Option<Stage>,
     pub dir: tempfile::TempDir,
     /// The client's working directory.
     pub work: PathBuf,
-    pub(super) home: PathBuf,
+    home: PathBuf,
     pub log: Log,
     /// Standard input of the current run, shown in failures.
-    pub(super) script: String,
+    script: String,
     /// Options of the current run beyond `--host` and `--port`.
-    pub(super) extra: Vec<String>,
+    extra: Vec<String>,
     /// The working directory when the current run started.
-    pub(super) work_before: Tree,
-    pub(super) runs: usize,
-    pub(super) conns: usize,
+    work_before: Tree,
+    runs: usize,
+    conns: usize,
     /// Key of `dir` in the Ctrl-C registry.
     dir_key: u64,
 }
@@ -77,7 +77,7 @@ impl Drop for Ctx {
     }
 }
 
-pub(super) fn harness(e: &std::io::Error) -> Fail {
+fn harness(e: &std::io::Error) -> Fail {
     Fail::harness(format!("client case setup: {e}"))
 }
 
