@@ -38,7 +38,7 @@ mod shards;
 #[path = "class/unit/mod.rs"]
 mod unit;
 
-use common::args::{SERVER_VARS, Skip};
+use common::args::SERVER;
 use common::process::{Reach, last_lines_of};
 use libtest_mimic::{Failed, Trial};
 use serde_json::Value;
@@ -50,19 +50,11 @@ use std::time::{Duration, Instant};
 type R = Result<(), Failed>;
 
 fn main() {
-    let skip = Skip {
-        target: "class",
-        vars: SERVER_VARS,
-        because: "a server to grade was given (--server/--server-cmd/MFTP_SERVER/MFTP_SERVER_CMD)",
-    };
-    let Some(mut args) = common::args::libtest_arguments(&skip) else {
+    // The slow trials mostly wait on sockets; the example class, its
+    // shards and the edge cases go on side by side, 4 at a time.
+    let Some(args) = common::args::libtest_arguments("class", &SERVER, 4) else {
         return;
     };
-    // The slow trials mostly wait on sockets; the example class, its
-    // shards and the edge cases go on side by side.
-    if args.test_threads.is_none() {
-        args.test_threads = Some(4);
-    }
     let mut trials = unit::trials();
     trials.extend([
         Trial::test(

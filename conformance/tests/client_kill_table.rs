@@ -30,7 +30,7 @@
 
 mod common;
 
-use common::args::{SERVER_OR_CLIENT_VARS, Skip};
+use common::args::SERVER_OR_CLIENT;
 use common::python::{client_py, python};
 use common::table::{Row, Rows};
 use conformance::target::shell_quote;
@@ -162,17 +162,11 @@ const DEFAULT_THREADS: usize = 2;
 static ROWS: Rows = Rows::new();
 
 fn main() {
-    let skip = Skip {
-        target: "client_kill_table",
-        vars: SERVER_OR_CLIENT_VARS,
-        because: "a server or client to grade was given (--server/--server-cmd/--client/--client-cmd or MFTP_*)",
-    };
-    let Some(mut args) = common::args::libtest_arguments(&skip) else {
+    let Some(args) =
+        common::args::libtest_arguments("client_kill_table", &SERVER_OR_CLIENT, DEFAULT_THREADS)
+    else {
         return;
     };
-    if args.test_threads.is_none() {
-        args.test_threads = Some(DEFAULT_THREADS);
-    }
     let python_there = client_py().is_file();
     if !python_there && !args.list {
         println!(

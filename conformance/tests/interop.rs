@@ -8,30 +8,23 @@
 //! Like the other targets it accepts the suite's options, and skips itself
 //! when a server or client to grade is given.
 
+mod common;
+
 use conformance::client::interop::{self, Cell, Check, Grid, Implementation};
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn main() {
-    let mut argv = std::env::args();
-    let argv0 = argv.next().unwrap_or_else(|| "interop".into());
-    let (opts, rest) = match conformance::options::parse(argv.collect()) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("interop: {e}");
-            std::process::exit(2);
-        }
-    };
+    let (opts, args) = common::args::suite_options("interop");
     if opts.server.is_some() || opts.client.is_some() {
-        if !rest.iter().any(|a| a == "--list") {
+        if !args.list {
             println!("interop: skipped, a server or client to grade was given");
         }
         return;
     }
-    let args = Arguments::from_iter(std::iter::once(argv0).chain(rest));
     let trials = vec![
         Trial::test(
             "interop: reference and Python clients × servers are all green",

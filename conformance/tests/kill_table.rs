@@ -42,7 +42,7 @@ mod table;
 
 mod common;
 
-use common::args::{SERVER_OR_CLIENT_VARS, Skip};
+use common::args::SERVER_OR_CLIENT;
 use common::python::{Python, python, server_py};
 use common::table::{Row, Rows};
 use conformance::spec::Level;
@@ -72,18 +72,12 @@ const ROOM_PER_RUN: u64 = 512 << 20;
 static ROWS: Rows = Rows::new();
 
 fn main() {
-    let skip = Skip {
-        target: "kill_table",
-        vars: SERVER_OR_CLIENT_VARS,
-        because: "a server or client to grade was given (--server/--server-cmd/--client/--client-cmd or MFTP_SERVER*/MFTP_CLIENT*)",
-    };
-    let Some(mut args) = common::args::libtest_arguments(&skip) else {
+    let Some(args) =
+        common::args::libtest_arguments("kill_table", &SERVER_OR_CLIENT, DEFAULT_THREADS)
+    else {
         return;
     };
     let list = args.list;
-    if args.test_threads.is_none() {
-        args.test_threads = Some(DEFAULT_THREADS);
-    }
     let threads = args.test_threads.unwrap_or(DEFAULT_THREADS);
     let _ = TMPDIR.set(suite_tmpdir(threads));
     let bytecode_dir = if list {

@@ -7,10 +7,12 @@
 //! accepts them. With a server to grade given, the trial that builds and
 //! starts the reference server is ignored; the others only need `sh`.
 
+mod common;
+
 use conformance::reference::{
     ReferenceServer, StartError, StartOptions, Stderr, reference_server_binary,
 };
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 use std::ffi::OsStr;
 use std::io::{BufRead as _, BufReader};
 use std::net::TcpStream;
@@ -18,16 +20,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let mut argv = std::env::args();
-    let argv0 = argv.next().unwrap_or_else(|| "reference".into());
-    let (opts, rest) = match conformance::options::parse(argv.collect()) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("reference: {e}");
-            std::process::exit(2);
-        }
-    };
-    let args = Arguments::from_iter(std::iter::once(argv0).chain(rest));
+    let (opts, args) = common::args::suite_options("reference");
     let trials = vec![
         Trial::test(
             "reference server: address, greeting, reaped on drop",

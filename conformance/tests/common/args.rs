@@ -3,48 +3,78 @@
 //! rest, and a target that grades the workspace's own fixtures skips
 //! itself when an implementation to grade is given.
 
+use conformance::options::Options;
 use libtest_mimic::Arguments;
 
-/// The environment variables that name a server to grade.
-pub const SERVER_VARS: &[&str] = &["MFTP_SERVER", "MFTP_SERVER_CMD"];
-
-/// The environment variables that name a server or a client to grade.
-pub const SERVER_OR_CLIENT_VARS: &[&str] = &[
-    "MFTP_SERVER",
-    "MFTP_SERVER_CMD",
-    "MFTP_CLIENT",
-    "MFTP_CLIENT_CMD",
-];
-
-/// When a target skips itself, and what it says then.
-pub struct Skip {
-    /// The target's name, first word of the line it prints.
-    pub target: &'static str,
-    /// Variables that, when set and not empty, name an implementation to
-    /// grade (besides the options, which always do).
+/// What makes a target skip itself: an implementation to grade, named by
+/// one of the suite's options or by one of these variables.
+pub struct Grading {
+    /// Variables that, when set and not empty, name one.
     pub vars: &'static [&'static str],
-    /// Why it skips, after "skipped, ".
-    pub because: &'static str,
+    /// What the target says when it skips, after "skipped, ".
+    pub says: &'static str,
 }
 
-/// The target's libtest arguments (the process's own, the suite's options
-/// taken out), or `None` when an implementation to grade was given: the
-/// target then says so (unless only listing) and should return.
-pub fn libtest_arguments(skip: &Skip) -> Option<Arguments> {
+/// A server to grade.
+pub const SERVER: Grading = Grading {
+    vars: &["MFTP_SERVER", "MFTP_SERVER_CMD"],
+    says: "a server to grade was given (--server/--server-cmd/MFTP_SERVER/MFTP_SERVER_CMD)",
+};
+
+/// A server or a client to grade.
+pub const SERVER_OR_CLIENT: Grading = Grading {
+    vars: &[
+        "MFTP_SERVER",
+        "MFTP_SERVER_CMD",
+        "MFTP_CLIENT",
+        "MFTP_CLIENT_CMD",
+    ],
+    says: "a server or client to grade was given (--server/--server-cmd/--client/--client-cmd or MFTP_SERVER*/MFTP_CLIENT*)",
+};
+
+/// The libtest arguments of `target` (the process's own, the suite's
+/// options taken out; `default_threads` trials at a time unless
+/// `--test-threads` says), or `None` when `skip_when` holds: the target
+/// then says so (unless only listing) and should return.
+pub fn libtest_arguments(
+    target: &str,
+    skip_when: &Grading,
+    default_threads: usize,
+) -> Option<Arguments> {
     let mut argv = std::env::args();
-    let argv0 = argv.next().unwrap_or_else(|| skip.target.into());
+    let argv0 = argv.next().unwrap_or_else(|| target.into());
     let (grading, rest) = split(argv.collect());
-    let from_env = skip
+    let from_env = skip_when
         .vars
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     if grading || from_env {
         if !rest.iter().any(|a| a == "--list") {
-            println!("{}: skipped, {}", skip.target, skip.because);
+            println!("{target}: skipped, {}", skip_when.says);
         }
         return None;
     }
-    Some(Arguments::from_iter(std::iter::once(argv0).chain(rest)))
+    let mut args = Arguments::from_iter(std::iter::once(argv0).chain(rest));
+    args.test_threads.get_or_insert(default_threads);
+    Some(args)
+}
+
+/// The suite's options as the suite itself reads them, and the target's
+/// libtest arguments (the rest), for a target that looks at the options;
+/// a malformed one ends the process with exit status 2.
+pub fn suite_options(target: &str) -> (Options, Arguments) {
+    let mut argv = std::env::args();
+    let argv0 = argv.next().unwrap_or_else(|| target.into());
+    match conformance::options::parse(argv.collect()) {
+        Ok((opts, rest)) => (
+            opts,
+            Arguments::from_iter(std::iter::once(argv0).chain(rest)),
+        ),
+        Err(e) => {
+            eprintln!("{target}: {e}");
+            std::process::exit(2);
+        }
+    }
 }
 
 /// Pulls the suite's options (and their values) out of `args` (argv\[0\]

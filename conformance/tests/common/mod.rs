@@ -1,11 +1,13 @@
 //! What the suite's own test targets share (`kill_table`,
-//! `client_kill_table`, `class`): each includes this folder with
+//! `client_kill_table`, `class`, and for their options `interop` and
+//! `reference`): each includes this folder with
 //! `mod common;` (Cargo makes a target of `tests/*.rs` and
 //! `tests/*/main.rs` only, so this is no target of its own).
 //!
 //! # Layout
-//! - [`args`]: the suite's options taken out of a target's arguments, and
-//!   skipping the target when an implementation to grade is given.
+//! - [`args`]: the suite's options taken out of a target's arguments (or
+//!   read, for a target that looks at them), and skipping the target when
+//!   an implementation to grade is given.
 //! - [`process`]: waiting for a child with a deadline, stopping it (or its
 //!   process group), the last lines of its output.
 //! - [`python`]: the `python3` the fixtures run under, resolved once.
