@@ -2,6 +2,8 @@
 //! happened. The runner adds the clause text, the transcript and the
 //! server's state before showing it.
 
+use crate::transcript::escape;
+
 /// Kinds of non-pass outcomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailKind {
@@ -31,41 +33,40 @@ pub struct Fail {
 }
 
 impl Fail {
+    /// A failure of `kind` at `step`.
+    pub fn new(
+        kind: FailKind,
+        clause: &'static str,
+        step: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Fail {
+        Fail {
+            kind,
+            clause,
+            step: step.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
     /// A wrong answer from the server.
     pub fn mismatch(
         clause: &'static str,
         expected: impl Into<String>,
         actual: impl Into<String>,
     ) -> Fail {
-        Fail {
-            kind: FailKind::Mismatch,
-            clause,
-            step: String::new(),
-            expected: expected.into(),
-            actual: actual.into(),
-        }
+        Fail::new(FailKind::Mismatch, clause, "", expected, actual)
     }
 
     /// The suite could not do its part.
     pub fn harness(what: impl Into<String>) -> Fail {
-        Fail {
-            kind: FailKind::Harness,
-            clause: "",
-            step: String::new(),
-            expected: String::new(),
-            actual: what.into(),
-        }
+        Fail::new(FailKind::Harness, "", "", "", what)
     }
 
     /// The case does not apply to this server.
     pub fn skip(why: impl Into<String>) -> Fail {
-        Fail {
-            kind: FailKind::Skip,
-            clause: "",
-            step: String::new(),
-            expected: String::new(),
-            actual: why.into(),
-        }
+        Fail::new(FailKind::Skip, "", "", "", why)
     }
 
     /// Names the step (when it was not a single command).
@@ -91,4 +92,25 @@ pub fn ensure(
     } else {
         Err(Fail::mismatch(clause, expected, actual))
     }
+}
+
+/// Both sides of a byte comparison around its first difference, for a
+/// message: `at offset N: "…"`, from up to 8 bytes before it (not before
+/// the start of `got`) to 8 after. `got` holds the bytes from offset `at`
+/// of `want`, and differs first at `got[i]`.
+#[must_use]
+pub fn around_difference(want: &[u8], at: usize, got: &[u8], i: usize) -> (String, String) {
+    let from = i.saturating_sub(8);
+    (
+        format!(
+            "at offset {}: {:?}",
+            at + i,
+            escape(&want[at + from..(at + i + 8).min(want.len())])
+        ),
+        format!(
+            "at offset {}: {:?}",
+            at + i,
+            escape(&got[from..(i + 8).min(got.len())])
+        ),
+    )
 }

@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 /// The options of this run, set once by the harness.
 pub static OPTIONS: OnceLock<Options> = OnceLock::new();
 
-fn options() -> &'static Options {
+/// The options of this run (server and client cases alike).
+pub(crate) fn options() -> &'static Options {
     OPTIONS
         .get()
         .expect("the harness sets OPTIONS before running cases")

@@ -33,7 +33,7 @@
 //! - a listing in another order is LS-3's, one that differs only in `/`
 //!   LS-2's, an entry that is not one valid name component LS-5's.
 
-use crate::fail::{Fail, FailKind};
+use crate::fail::{Fail, FailKind, around_difference};
 use crate::model::{is_dec, megabytes};
 use crate::transcript::escape;
 use crate::wire::{Closing, Conn, Cut, DataCut, MAX_LINE};
@@ -400,13 +400,7 @@ fn fail(
     expected: impl Into<String>,
     actual: impl Into<String>,
 ) -> Fail {
-    Fail {
-        kind,
-        clause,
-        step: c.last_sent().to_string(),
-        expected: expected.into(),
-        actual: actual.into(),
-    }
+    Fail::new(kind, clause, c.last_sent(), expected, actual)
 }
 
 /// The line `read` returned, or why there is none: a close or a timeout
@@ -460,22 +454,13 @@ fn compare(c: &Conn, got: &[u8], want: &[u8], at: usize, clause: &'static str) -
         .position(|(a, b)| a != b)
         .unwrap_or(0);
     c.log_data(at + i);
-    let from = i.saturating_sub(8);
+    let (expected, actual) = around_difference(want, at, got, i);
     Err(fail(
         c,
         FailKind::Mismatch,
         clause,
-        format!(
-            "{} bytes identical to the file; at offset {}: {:?}",
-            want.len(),
-            at + i,
-            escape(&want[at + from..(at + i + 8).min(want.len())])
-        ),
-        format!(
-            "at offset {}: {:?}",
-            at + i,
-            escape(&got[from..(i + 8).min(got.len())])
-        ),
+        format!("{} bytes identical to the file; {expected}", want.len()),
+        actual,
     ))
 }
 

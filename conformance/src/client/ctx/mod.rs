@@ -25,20 +25,14 @@ pub use checks::Exit;
 
 use super::launch::Running;
 use super::stage::Stage;
-use crate::ctx::OPTIONS;
+use crate::ctx::options;
 use crate::disk::{Node, Tree, tree};
 use crate::fail::Fail;
-use crate::options::{ClientSpec, Options};
+use crate::options::ClientSpec;
 use crate::target::describe_status;
 use crate::transcript::Log;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-fn options() -> &'static Options {
-    OPTIONS
-        .get()
-        .expect("the harness sets OPTIONS before running cases")
-}
 
 fn client_spec() -> Result<&'static ClientSpec, Fail> {
     options()

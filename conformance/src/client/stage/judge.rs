@@ -5,7 +5,7 @@
 //! command was due is CLIENT-4's).
 
 use super::peer::{End, Peer};
-use crate::fail::{Fail, FailKind};
+use crate::fail::{Fail, FailKind, around_difference};
 use crate::transcript::{Event, escape};
 use crate::wire::{Closing, DataCut};
 use std::time::{Duration, Instant};
@@ -117,20 +117,12 @@ impl Peer {
                     let got = &chunk[..k];
                     if let Some(i) = got.iter().zip(&want[pos..]).position(|(a, b)| a != b) {
                         self.log_upload(pos + i);
-                        let from = i.saturating_sub(8);
+                        let (want_there, got_there) = around_difference(want, pos, got, i);
                         return Err(self.fail(
                             FailKind::Mismatch,
                             clause,
-                            format!(
-                                "{expected}; at offset {}: {:?}",
-                                pos + i,
-                                escape(&want[pos + from..(pos + i + 8).min(want.len())])
-                            ),
-                            format!(
-                                "at offset {}: {:?}",
-                                pos + i,
-                                escape(&got[from..(i + 8).min(got.len())])
-                            ),
+                            format!("{expected}; {want_there}"),
+                            got_there,
                         ));
                     }
                     pos += k;

@@ -66,13 +66,7 @@ impl Peer {
         expected: impl Into<String>,
         actual: impl Into<String>,
     ) -> Fail {
-        Fail {
-            kind,
-            clause,
-            step: self.at.clone(),
-            expected: expected.into(),
-            actual: actual.into(),
-        }
+        Fail::new(kind, clause, self.at.clone(), expected, actual)
     }
 
     /// Names the step failures report (a script line, or what the server
