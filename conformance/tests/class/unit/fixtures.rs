@@ -7,7 +7,6 @@ use conformance::class::model::{self, ClassReport, Observed, Outcome};
 use conformance::class::points::Scoring;
 use conformance::report::{CaseResult, Status};
 use conformance::spec::Level;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub(super) fn case(
@@ -99,6 +98,30 @@ pub(super) fn job(name: &str, index: usize) -> manifest::Job {
     }
 }
 
+/// What the runner saw grading `job`: the synthetic report, and `reruns`
+/// of its failing cases (case, (passes, reruns)).
+pub(super) fn observed<'a>(
+    job: &'a manifest::Job,
+    reruns: &[(&str, (u32, u32))],
+    rerun_command: &'a dyn Fn(&str) -> String,
+) -> Observed<'a> {
+    Observed {
+        job,
+        outcome: Outcome::Graded,
+        detail: String::new(),
+        report: Some(synthetic_report()),
+        reruns: reruns
+            .iter()
+            .map(|(case, counts)| ((*case).to_string(), *counts))
+            .collect(),
+        diagnosis: None,
+        sandbox: None,
+        limits: "none".into(),
+        duration_s: 1.5,
+        rerun_command,
+    }
+}
+
 /// A class of one or more synthetic columns.
 pub(super) fn synthetic_class(names: &[&str]) -> ClassReport {
     let scoring = Scoring {
@@ -110,22 +133,12 @@ pub(super) fn synthetic_class(names: &[&str]) -> ClassReport {
     for (k, n) in names.iter().enumerate() {
         let j = job(n, k);
         let rerun = |c: &str| format!("cd /w && conformance --exact '{c}'");
-        let mut reruns = BTreeMap::new();
-        reruns.insert("SIZE-2 MUST a".to_string(), (1, 2));
-        reruns.insert("SIZE-2 MUST b".to_string(), (0, 2));
-        reruns.insert("LS-3 MUST order".to_string(), (0, 2));
-        let o = Observed {
-            job: &j,
-            outcome: Outcome::Graded,
-            detail: String::new(),
-            report: Some(synthetic_report()),
-            reruns,
-            diagnosis: None,
-            sandbox: None,
-            limits: "none".into(),
-            duration_s: 1.5,
-            rerun_command: &rerun,
-        };
+        let reruns = [
+            ("SIZE-2 MUST a", (1, 2)),
+            ("SIZE-2 MUST b", (0, 2)),
+            ("LS-3 MUST order", (0, 2)),
+        ];
+        let o = observed(&j, &reruns, &rerun);
         implementations.push(model::build_impl(&o, &rows, &scoring));
     }
     let mut r = ClassReport {

@@ -2,11 +2,10 @@
 //! (failing, blocked, skipped, flaky, not graded), its score, the parts of
 //! a failure, and text from outside cleaned of control characters.
 
-use super::fixtures::{job, synthetic_class, synthetic_report};
+use super::fixtures::{job, observed, synthetic_class};
 use super::{R, ensure};
 use conformance::class::model::{self, CellStatus, Observed, Outcome};
 use conformance::class::points::Scoring;
-use std::collections::BTreeMap;
 
 pub(super) fn model_cells() -> R {
     let r = synthetic_class(&["a"]);
@@ -72,21 +71,11 @@ pub(super) fn model_cells() -> R {
     let rows = model::clause_rows(&scoring);
     let j = job("a", 0);
     let rerun = |c: &str| c.to_string();
-    let mut reruns = BTreeMap::new();
-    reruns.insert("SIZE-2 MUST a".to_string(), (2, 2));
-    reruns.insert("SIZE-2 MUST b".to_string(), (1, 2));
-    let o = Observed {
-        job: &j,
-        outcome: Outcome::Graded,
-        detail: String::new(),
-        report: Some(synthetic_report()),
-        reruns,
-        diagnosis: None,
-        sandbox: None,
-        limits: String::new(),
-        duration_s: 0.0,
-        rerun_command: &rerun,
-    };
+    let o = observed(
+        &j,
+        &[("SIZE-2 MUST a", (2, 2)), ("SIZE-2 MUST b", (1, 2))],
+        &rerun,
+    );
     let i2 = model::build_impl(&o, &rows, &scoring);
     let c = i2.cells.get("SIZE-2").ok_or("SIZE-2")?;
     ensure(

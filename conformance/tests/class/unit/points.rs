@@ -3,7 +3,7 @@
 
 use super::{R, ensure};
 use conformance::class::model::CellStatus;
-use conformance::class::points::{self, Scoring};
+use conformance::class::points::{self, FlakyRule, Scoring, SkipRule};
 use conformance::spec::Level;
 
 pub(super) fn points_table() -> R {
@@ -54,52 +54,41 @@ pub(super) fn points_table() -> R {
         "glob",
     )?;
     // What a cell earns.
+    let rules = |flaky, skip| Scoring {
+        flaky,
+        skip,
+        ..Scoring::default()
+    };
+    let default = Scoring::default;
     let cases = [
-        (CellStatus::Pass, None, Scoring::default(), (2.0, 2.0)),
-        (CellStatus::Fail, None, Scoring::default(), (0.0, 2.0)),
-        (CellStatus::Blocked, None, Scoring::default(), (0.0, 2.0)),
-        (CellStatus::Skip, None, Scoring::default(), (0.0, 0.0)),
-        (CellStatus::Untestable, None, Scoring::default(), (0.0, 0.0)),
+        (CellStatus::Pass, None, default(), (2.0, 2.0)),
+        (CellStatus::Fail, None, default(), (0.0, 2.0)),
+        (CellStatus::Blocked, None, default(), (0.0, 2.0)),
+        (CellStatus::Skip, None, default(), (0.0, 0.0)),
+        (CellStatus::Untestable, None, default(), (0.0, 0.0)),
+        (CellStatus::Flaky, Some((1, 4)), default(), (0.5, 2.0)),
         (
             CellStatus::Flaky,
             Some((1, 4)),
-            Scoring::default(),
-            (0.5, 2.0),
-        ),
-        (
-            CellStatus::Flaky,
-            Some((1, 4)),
-            Scoring {
-                flaky: points::FlakyRule::Zero,
-                ..Scoring::default()
-            },
+            rules(FlakyRule::Zero, SkipRule::Exclude),
             (0.0, 2.0),
         ),
         (
             CellStatus::Flaky,
             Some((1, 4)),
-            Scoring {
-                flaky: points::FlakyRule::Full,
-                ..Scoring::default()
-            },
+            rules(FlakyRule::Full, SkipRule::Exclude),
             (2.0, 2.0),
         ),
         (
             CellStatus::Skip,
             None,
-            Scoring {
-                skip: points::SkipRule::Zero,
-                ..Scoring::default()
-            },
+            rules(FlakyRule::Ratio, SkipRule::Zero),
             (0.0, 2.0),
         ),
         (
             CellStatus::Skip,
             None,
-            Scoring {
-                skip: points::SkipRule::Full,
-                ..Scoring::default()
-            },
+            rules(FlakyRule::Ratio, SkipRule::Full),
             (2.0, 2.0),
         ),
     ];
