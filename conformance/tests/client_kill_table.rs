@@ -236,13 +236,7 @@ fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
     };
     let (status, json) = run.result.as_ref().map_err(|e| context(e))?;
     let failing = common::suite::failing(json);
-    ROWS.record(Row {
-        index,
-        exit: status.code(),
-        failing: failing.iter().cloned().collect(),
-        blocked: 0,
-        secs: run.secs,
-    });
+    ROWS.record(Row::of(index, *status, json, run.secs));
     check(v, *status, json, &failing)
         .map_err(|problems| context(&format!("{} ({})\n{problems}", variant_name(v), v.why)).into())
 }

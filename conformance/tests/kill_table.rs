@@ -222,14 +222,7 @@ fn run_variant(index: usize, v: &Variant) -> Result<(), Failed> {
     };
     let (status, json) = run.result.as_ref().map_err(|e| context(e))?;
     let failing = common::suite::failing(json);
-    let blocked = common::suite::clauses_with(json, &["blocked"]).len();
-    ROWS.record(Row {
-        index,
-        exit: status.code(),
-        failing: failing.iter().cloned().collect(),
-        blocked,
-        secs: run.secs,
-    });
+    ROWS.record(Row::of(index, *status, json, run.secs));
     check(v, *status, json, &failing).map_err(|problems| {
         context(&format!(
             "{} ({})\n{}\nfailing cases, [clause of the failing step]:\n{}",

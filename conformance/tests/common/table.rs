@@ -3,7 +3,10 @@
 //! and its allowed collateral. Also the rows a table collects as its
 //! trials finish, and how its printed table marks each clause.
 
+use super::suite;
+use serde_json::Value;
 use std::collections::BTreeSet;
+use std::process::ExitStatus;
 use std::sync::{Mutex, PoisonError};
 
 /// The problems with how a variant's failures were attributed, one a line:
@@ -86,6 +89,18 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row of variant `index` from what its run of the suite gave:
+    /// its exit status and JSON report.
+    pub fn of(index: usize, status: ExitStatus, json: &Value, secs: f64) -> Row {
+        Row {
+            index,
+            exit: status.code(),
+            failing: suite::failing(json).into_iter().collect(),
+            blocked: suite::clauses_with(json, &["blocked"]).len(),
+            secs,
+        }
+    }
+
     /// The exit status as the table shows it (`-` for none).
     pub fn exit_text(&self) -> String {
         self.exit.map_or_else(|| "-".into(), |c| c.to_string())
