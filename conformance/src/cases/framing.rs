@@ -127,20 +127,22 @@ fn slow_client(ctx: &mut Ctx) -> Result<(), Fail> {
     upload(&mut c, "fast.txt", b"ok", "FRAME-3")
 }
 
+/// `size `, `n` times `fill`, then `end`: 5 + `n` + `end.len()` bytes.
+fn size_line(fill: u8, n: usize, end: &[u8]) -> Vec<u8> {
+    let mut l = b"size ".to_vec();
+    l.extend(std::iter::repeat_n(fill, n));
+    l.extend_from_slice(end);
+    l
+}
+
 fn line_4096(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
     // 5 + 4090 + LF = 4096 bytes: answered (the name is too long: 553).
-    let mut l = b"size ".to_vec();
-    l.extend(std::iter::repeat_n(b'a', 4090));
-    l.push(b'\n');
-    c.send(&l)?;
+    c.send(&size_line(b'a', 4090, b"\n"))?;
     c.expect(553, "FRAME-4")?;
     // The same length with CR LF.
-    let mut l = b"size ".to_vec();
-    l.extend(std::iter::repeat_n(b'b', 4089));
-    l.extend_from_slice(b"\r\n");
-    c.send(&l)?;
+    c.send(&size_line(b'b', 4089, b"\r\n"))?;
     c.expect(553, "FRAME-4")?;
     c.cmd("size a.txt")?;
     size_is(&mut c, 5, "FRAME-4")
@@ -149,17 +151,12 @@ fn line_4096(ctx: &mut Ctx) -> Result<(), Fail> {
 fn line_too_long(ctx: &mut Ctx) -> Result<(), Fail> {
     ctx.start()?;
     let mut c = ctx.conn()?;
-    let mut l = b"size ".to_vec();
-    l.extend(std::iter::repeat_n(b'a', 4091));
-    c.send(&l)?;
+    c.send(&size_line(b'a', 4091, b""))?;
     c.expect(500, "FRAME-4")?;
     c.expect_closed("FRAME-4")?;
     // 4095 bytes and a CR are 4096 bytes without LF too.
     let mut c = ctx.conn()?;
-    let mut l = b"size ".to_vec();
-    l.extend(std::iter::repeat_n(b'a', 4090));
-    l.push(b'\r');
-    c.send(&l)?;
+    c.send(&size_line(b'a', 4090, b"\r"))?;
     c.expect(500, "FRAME-4")?;
     c.expect_closed("FRAME-4")?;
     let mut c = ctx.conn()?;
