@@ -93,7 +93,7 @@ fn kill_group(pgid: u32) {
 /// start-up probe would then reach that process's listener and grade it
 /// instead. So ports come from below the system's ephemeral range, where
 /// other programs' `bind(0)` and outgoing connections never land, in blocks
-/// of [`BLOCK`] that a run locks (`flock` on a file under `/tmp`) until it
+/// of `BLOCK` that a run locks (`flock` on a file under `/tmp`) until it
 /// exits, so that suites running at the same time never share one. Where
 /// that range is too small the port comes from `bind(0)`; where no lock file
 /// can be made a block is used unlocked.

@@ -22,9 +22,9 @@
 //! # Layout
 //! - this file: the page's frame and its header (class, scoring, summary,
 //!   controls, legend), and what the other parts share;
-//! - [`grid`]: the grid, a row per clause and a column per implementation;
-//! - [`section`]: an implementation's section, its failures in full;
-//! - [`assets`]: the inline stylesheet and script.
+//! - `grid.rs`: the grid, a row per clause and a column per implementation;
+//! - `section.rs`: an implementation's section, its failures in full;
+//! - `assets.rs`: the inline stylesheet and script.
 
 mod assets;
 mod grid;
