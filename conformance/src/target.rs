@@ -244,6 +244,22 @@ pub fn sh_template(template: &str, values: &[(&str, &str)], extra: &[String]) ->
     c
 }
 
+/// `/dev/shm` when it is a writable tmpfs with `room` bytes free, unless
+/// `TMPDIR` is set (which then decides): where many runs of the suite at
+/// once keep their temp dirs. Every upload is fsynced, and fsync on a disk
+/// shared with other work is what makes parallel runs slow; no verdict
+/// depends on the file system.
+#[must_use]
+pub fn roomy_tmpfs(room: u64) -> Option<PathBuf> {
+    if std::env::var_os("TMPDIR").is_some() {
+        return None;
+    }
+    let shm = Path::new("/dev/shm");
+    let st = rustix::fs::statvfs(shm).ok()?;
+    let free = st.f_bavail.saturating_mul(st.f_frsize);
+    (free >= room && tempfile::tempdir_in(shm).is_ok()).then(|| shm.to_path_buf())
+}
+
 /// `s` as one word of a POSIX shell command line (single quotes).
 #[must_use]
 pub fn shell_quote(s: &str) -> String {

@@ -132,19 +132,12 @@ fn compile_server(dir: &Path) -> Option<PathBuf> {
 /// The temp dir for the suites' runs, when not the default.
 static TMPDIR: OnceLock<Option<PathBuf>> = OnceLock::new();
 
-/// `/dev/shm` when it is writable and has room for `threads` runs at once,
-/// unless `TMPDIR` is set: every upload is fsynced, and fsync on a disk
-/// shared with other work is what makes parallel runs slow. The verdicts do
-/// not depend on the file system.
+/// `/dev/shm` when roomy enough for `threads` runs at once (see
+/// `conformance::target::roomy_tmpfs`).
 fn suite_tmpdir(threads: usize) -> Option<PathBuf> {
-    if std::env::var_os("TMPDIR").is_some() {
-        return None;
-    }
-    let shm = Path::new("/dev/shm");
-    let st = rustix::fs::statvfs(shm).ok()?;
-    let free = st.f_bavail.saturating_mul(st.f_frsize);
-    let need = ROOM_PER_RUN.saturating_mul(u64::try_from(threads).unwrap_or(u64::MAX));
-    (free >= need && tempfile::tempdir_in(shm).is_ok()).then(|| shm.to_path_buf())
+    conformance::target::roomy_tmpfs(
+        ROOM_PER_RUN.saturating_mul(u64::try_from(threads).unwrap_or(u64::MAX)),
+    )
 }
 
 fn variant_name(v: &Variant) -> String {

@@ -169,16 +169,10 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
-/// `/dev/shm` when it is a writable tmpfs with room for `parallel` runs
-/// (every upload is fsynced; on a busy disk that is what makes runs slow),
-/// unless `TMPDIR` is set.
+/// `/dev/shm` when roomy enough for `parallel` runs (see
+/// [`crate::target::roomy_tmpfs`]).
 fn default_tmp(parallel: usize) -> Option<PathBuf> {
-    if std::env::var_os("TMPDIR").is_some() {
-        return None;
-    }
-    let shm = Path::new("/dev/shm");
-    let st = rustix::fs::statvfs(shm).ok()?;
-    let free = st.f_bavail.saturating_mul(st.f_frsize);
-    let need = (768u64 << 20).saturating_mul(u64::try_from(parallel).unwrap_or(u64::MAX));
-    (free >= need && tempfile::tempdir_in(shm).is_ok()).then(|| shm.to_path_buf())
+    crate::target::roomy_tmpfs(
+        (768u64 << 20).saturating_mul(u64::try_from(parallel).unwrap_or(u64::MAX)),
+    )
 }
