@@ -38,14 +38,15 @@ enum Waited {
 /// it ends.
 #[allow(clippy::needless_pass_by_value)] // the permit is held by value
 pub async fn serve(watch: Watch, ctx: Context, _permit: OwnedSemaphorePermit) {
+    // The greeting first: everything else can wait until the client has it.
     let peer = Peer::of(watch.socket());
-    if let Err(error) = connection::prepare(watch.socket(), ctx.limits.idle_timeout) {
+    let mut parked = Parked::greeted(watch, peer);
+    if let Err(error) = connection::prepare(parked.watch.socket(), ctx.limits.idle_timeout) {
         warn!(%error, "cannot set up a client socket");
         return;
     }
     info!(%peer, "connected");
     let started = Instant::now();
-    let mut parked = Parked::greeted(watch, peer);
     loop {
         let waited = if parked.has_output() {
             Waited::Input
@@ -53,16 +54,22 @@ pub async fn serve(watch: Watch, ctx: Context, _permit: OwnedSemaphorePermit) {
             wait(&parked.watch, parked.since + ctx.limits.idle_timeout).await
         };
         let farewell = match waited {
-            Waited::Input => {
-                let busy = ctx.clone();
-                match tokio::task::spawn_blocking(move || session::serve(parked, &busy)).await {
-                    Ok(Some(quiet)) => {
-                        parked = quiet;
-                        continue;
+            Waited::Input => match pending(&parked) {
+                // Nothing after all (a spurious wake-up): wait again.
+                Pending::Nothing => continue,
+                // The client left with nothing unanswered: no thread needed.
+                Pending::End => break,
+                Pending::Bytes => {
+                    let busy = ctx.clone();
+                    match tokio::task::spawn_blocking(move || session::serve(parked, &busy)).await {
+                        Ok(Some(quiet)) => {
+                            parked = quiet;
+                            continue;
+                        }
+                        Ok(None) | Err(_) => break,
                     }
-                    Ok(None) | Err(_) => break,
                 }
-            }
+            },
             Waited::Idle => "idle timeout",
             Waited::Shutdown => "server shutting down",
         };
@@ -75,6 +82,38 @@ pub async fn serve(watch: Watch, ctx: Context, _permit: OwnedSemaphorePermit) {
         break;
     }
     info!(%peer, seconds = started.elapsed().as_secs(), "disconnected");
+}
+
+/// What a readable socket holds.
+enum Pending {
+    /// Bytes to serve, or replies still to send.
+    Bytes,
+    /// The end of the stream (or an error) and nothing to answer.
+    End,
+    /// Nothing yet.
+    Nothing,
+}
+
+/// Looks, without taking anything, at what woke a parked connection. A
+/// client that simply disconnected is the common case when many come and
+/// go; it needs no thread.
+fn pending(parked: &Parked) -> Pending {
+    use rustix::net::{RecvFlags, recv};
+    if parked.has_output() {
+        return Pending::Bytes;
+    }
+    let mut byte = [0_u8; 1];
+    match recv(
+        parked.watch.socket(),
+        &mut byte,
+        RecvFlags::PEEK | RecvFlags::DONTWAIT,
+    ) {
+        Ok((0, _)) => Pending::End,
+        Ok(_) => Pending::Bytes,
+        Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => Pending::Nothing,
+        // A reset or another error: the connection is over.
+        Err(_) => Pending::End,
+    }
 }
 
 /// Waits in the event loop until `watch`'s socket is readable, the
