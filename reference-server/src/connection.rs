@@ -104,6 +104,12 @@ impl Peer {
     }
 }
 
+impl From<SocketAddr> for Peer {
+    fn from(addr: SocketAddr) -> Self {
+        Self(Some(addr))
+    }
+}
+
 impl std::fmt::Display for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
@@ -146,15 +152,17 @@ pub struct Parked {
     pub since: Instant,
     /// The client's address, for logs.
     pub peer: Peer,
+    /// Whether the socket went through [`prepare`]: only once it first
+    /// needs a thread (a client that leaves without a command never does).
+    prepared: bool,
 }
 
-/// Prepares an accepted socket for its life: blocking, no Nagle, and the
+/// Prepares an accepted (blocking) socket for a thread: no Nagle, and the
 /// timeouts described in the module doc.
 ///
 /// # Errors
-/// When the socket's mode or timeouts cannot be set.
-pub fn prepare(stream: &TcpStream, idle_timeout: Duration) -> io::Result<()> {
-    stream.set_nonblocking(false)?;
+/// When the socket's options cannot be set.
+fn prepare(stream: &TcpStream, idle_timeout: Duration) -> io::Result<()> {
     // Replies are small and awaited one by one; Nagle would delay them.
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(idle_timeout.min(QUIET_AFTER)))?;
@@ -182,6 +190,7 @@ impl Parked {
             output,
             since: Instant::now(),
             peer,
+            prepared: false,
         }
     }
 
@@ -214,11 +223,15 @@ impl Connection {
         })
     }
 
-    /// Takes a parked connection (whose socket went through [`prepare`])
-    /// back onto a thread.
-    #[must_use]
-    pub fn resume(parked: Parked, idle_timeout: Duration) -> Self {
-        Self {
+    /// Takes a parked connection back onto a thread.
+    ///
+    /// # Errors
+    /// When the socket's options cannot be set (the first time).
+    pub fn resume(parked: Parked, idle_timeout: Duration) -> io::Result<Self> {
+        if !parked.prepared {
+            prepare(parked.watch.socket(), idle_timeout)?;
+        }
+        Ok(Self {
             watch: parked.watch,
             input: parked
                 .input
@@ -226,7 +239,7 @@ impl Connection {
             output: parked.output,
             idle_timeout,
             peer: parked.peer,
-        }
+        })
     }
 
     /// Gives up the thread until input arrives: keeps the socket, and the
@@ -244,6 +257,7 @@ impl Connection {
             output,
             since,
             peer: self.peer,
+            prepared: true,
         }
     }
 

@@ -20,7 +20,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tracing::{info, warn};
 
 use crate::cmd::Context;
-use crate::connection::{self, Connection, Parked, Peer};
+use crate::connection::{Connection, Parked, Peer};
 use crate::session;
 use crate::shutdown::Watch;
 
@@ -37,14 +37,9 @@ enum Waited {
 /// One client, from greeting to close. The permit (LIMIT-3) is held until
 /// it ends.
 #[allow(clippy::needless_pass_by_value)] // the permit is held by value
-pub async fn serve(watch: Watch, ctx: Context, _permit: OwnedSemaphorePermit) {
+pub async fn serve(watch: Watch, peer: Peer, ctx: Context, _permit: OwnedSemaphorePermit) {
     // The greeting first: everything else can wait until the client has it.
-    let peer = Peer::of(watch.socket());
     let mut parked = Parked::greeted(watch, peer);
-    if let Err(error) = connection::prepare(parked.watch.socket(), ctx.limits.idle_timeout) {
-        warn!(%error, "cannot set up a client socket");
-        return;
-    }
     info!(%peer, "connected");
     let started = Instant::now();
     loop {
@@ -76,7 +71,9 @@ pub async fn serve(watch: Watch, ctx: Context, _permit: OwnedSemaphorePermit) {
         // A lingering close waits for the client: not on the event loop.
         let idle_timeout = ctx.limits.idle_timeout;
         let _ = tokio::task::spawn_blocking(move || {
-            Connection::resume(parked, idle_timeout).close(Some((Code::Closing, farewell)));
+            if let Ok(conn) = Connection::resume(parked, idle_timeout) {
+                conn.close(Some((Code::Closing, farewell)));
+            }
         })
         .await;
         break;

@@ -10,7 +10,9 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 use reference_server::storage::fs::FsStorage;
 use reference_server::{Config, Context, Limits};
-use tokio::net::TcpListener;
+
+/// Connections the kernel queues before the server accepts them.
+const LISTEN_BACKLOG: i32 = 4096;
 
 /// The folder served when `--root` is not given; created if absent.
 const DEFAULT_ROOT: &str = "mftp-root";
@@ -158,9 +160,15 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             tracing::warn!(%error, "cannot catch SIGXFSZ; a file-size limit would stop the server");
         }
         let addr = SocketAddr::new(args.listen, args.port);
-        let listener = TcpListener::bind(addr).await.with_context(|| {
+        let listener = std::net::TcpListener::bind(addr).with_context(|| {
             format!("cannot listen on {addr}; is another server using it? try another --port")
         })?;
+        // std listens with a backlog of 128; a burst of thousands of
+        // clients needs more (the kernel caps it at net.core.somaxconn).
+        // Listening again only changes the backlog.
+        if let Err(error) = rustix::net::listen(&listener, LISTEN_BACKLOG) {
+            tracing::warn!(%error, "cannot raise the listen backlog");
+        }
         let local = listener.local_addr()?;
         println!("listening on {local}");
         tracing::info!(%local, root = %root.display(), "serving");

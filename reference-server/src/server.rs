@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mftp_protocol::Code;
-use tokio::net::TcpListener;
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
@@ -57,11 +58,18 @@ pub fn blocking_threads(max_connections: usize) -> usize {
 /// the disk after that is left to the caller (the binary shuts the runtime
 /// down with a timeout).
 pub async fn run(
-    listener: TcpListener,
+    listener: std::net::TcpListener,
     ctx: Context,
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) {
+    let listener = match Listener::new(listener) {
+        Ok(listener) => listener,
+        Err(error) => {
+            warn!(%error, "cannot watch the listening socket");
+            return;
+        }
+    };
     let stop = Stop::new();
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let refusals = Arc::new(Semaphore::new(REFUSALS));
@@ -71,20 +79,13 @@ pub async fn run(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     backoff = Duration::from_millis(1);
-                    let stream = match stream.into_std() {
-                        Ok(stream) => stream,
-                        Err(error) => {
-                            warn!(%error, "cannot take over an accepted socket");
-                            continue;
-                        }
-                    };
                     match Arc::clone(&permits).try_acquire_owned() {
                         Ok(permit) => {
                             let ctx = ctx.clone();
                             let watch = stop.watch(stream);
-                            tasks.spawn(idle::serve(watch, ctx, permit));
+                            tasks.spawn(idle::serve(watch, Peer::from(peer), ctx, permit));
                         }
                         // A flood of refused clients must not take every
                         // thread: beyond REFUSALS at once, refuse without
@@ -129,6 +130,35 @@ pub async fn run(
             while tasks.join_next().await.is_some() {}
         })
         .await;
+    }
+}
+
+/// The listening socket, watched by the event loop. Accepted sockets come
+/// out as plain blocking `std` sockets: they are not registered with the
+/// event loop (tokio's own listener would register each one, and the
+/// server would take it out again at once); a connection registers only
+/// while it waits (`idle.rs`).
+struct Listener(AsyncFd<std::net::TcpListener>);
+
+impl Listener {
+    fn new(listener: std::net::TcpListener) -> std::io::Result<Self> {
+        listener.set_nonblocking(true)?;
+        // Deprecated for descriptors the registration does not own; this
+        // one owns the listener, so it stays open while registered.
+        #[allow(deprecated)]
+        let fd = AsyncFd::with_interest(listener, Interest::READABLE)?;
+        Ok(Self(fd))
+    }
+
+    /// The next client. On Linux an accepted socket does not inherit the
+    /// listener's non-blocking mode.
+    async fn accept(&self) -> std::io::Result<(std::net::TcpStream, std::net::SocketAddr)> {
+        loop {
+            let mut ready = self.0.readable().await?;
+            if let Ok(accepted) = ready.try_io(|listener| listener.get_ref().accept()) {
+                return accepted;
+            }
+        }
     }
 }
 

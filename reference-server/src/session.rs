@@ -13,7 +13,13 @@ use crate::connection::{Connection, DataError, Incoming, Parked};
 /// for [`crate::connection::QUIET_AFTER`], or `None` once it has ended
 /// (and been closed).
 pub fn serve(parked: Parked, ctx: &Context) -> Option<Parked> {
-    let mut conn = Connection::resume(parked, ctx.limits.idle_timeout);
+    let mut conn = match Connection::resume(parked, ctx.limits.idle_timeout) {
+        Ok(conn) => conn,
+        Err(error) => {
+            tracing::warn!(%error, "cannot set up a client socket");
+            return None;
+        }
+    };
     let farewell = loop {
         let parsed = match conn.read_command() {
             Ok(Incoming::Line(line)) => Request::parse(line),
