@@ -274,7 +274,7 @@ const WRITEBACK_STEP: u64 = 8 * 1024 * 1024;
 /// (virtio-balloon free page reporting), 1 MiB writes into the page cache
 /// ran at 0.35–0.6 GiB/s when that memory had been handed back, against
 /// 1.3 GiB/s for 64 KiB writes, and both equal when it had not
-/// (`benches/README.md`, "Upload write size").
+/// (`benches/README.md`, "Upload writes").
 const WRITE_SIZE: usize = 64 * 1024;
 
 impl Upload for FsUpload {
