@@ -28,6 +28,8 @@ use crate::shutdown::Watch;
 enum Waited {
     /// The socket is readable (bytes, end of stream or an error).
     Input,
+    /// The event loop could not watch the socket: a thread must wait.
+    Unwatched,
     /// LIMIT-1: no input for the idle timeout.
     Idle,
     /// The server is stopping.
@@ -49,22 +51,30 @@ pub async fn serve(watch: Watch, peer: Peer, ctx: Context, _permit: OwnedSemapho
             wait(&parked.watch, parked.since + ctx.limits.idle_timeout).await
         };
         let farewell = match waited {
-            Waited::Input => match pending(&parked) {
-                // Nothing after all (a spurious wake-up): wait again.
-                Pending::Nothing => continue,
-                // The client left with nothing unanswered: no thread needed.
-                Pending::End => break,
-                Pending::Bytes => {
-                    let busy = ctx.clone();
-                    match tokio::task::spawn_blocking(move || session::serve(parked, &busy)).await {
-                        Ok(Some(quiet)) => {
-                            parked = quiet;
-                            continue;
+            Waited::Input | Waited::Unwatched => {
+                let pending = match waited {
+                    Waited::Input => pending(&parked),
+                    _ => Pending::Bytes,
+                };
+                match pending {
+                    // Nothing after all (a spurious wake-up): wait again.
+                    Pending::Nothing => continue,
+                    // The client left with nothing unanswered: no thread.
+                    Pending::End => break,
+                    Pending::Bytes => {
+                        let busy = ctx.clone();
+                        let served =
+                            tokio::task::spawn_blocking(move || session::serve(parked, &busy));
+                        match served.await {
+                            Ok(Some(quiet)) => {
+                                parked = quiet;
+                                continue;
+                            }
+                            Ok(None) | Err(_) => break,
                         }
-                        Ok(None) | Err(_) => break,
                     }
                 }
-            },
+            }
             Waited::Idle => "idle timeout",
             Waited::Shutdown => "server shutting down",
         };
@@ -138,7 +148,7 @@ async fn wait(watch: &Watch, deadline: Instant) -> Waited {
         Err(error) => {
             // Cannot watch it here: let a thread wait for it instead.
             warn!(%error, "cannot add a connection to the event loop");
-            Waited::Input
+            Waited::Unwatched
         }
     };
     if !watch.end_wait() {
