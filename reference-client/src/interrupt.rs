@@ -33,25 +33,28 @@ pub fn install() {
     });
 }
 
-/// `progress`, cancelled by Ctrl-C while its transfer runs.
+/// `progress`, cancelled by Ctrl-C from now until it is dropped. Create it
+/// before the transfer's temporary file: a Ctrl-C that comes before the
+/// first bytes (while the command is sent and its reply awaited) is then
+/// kept, and stops the transfer at its first progress step, instead of
+/// ending the process and leaving the file behind.
 pub fn on_ctrl_c<P: Progress>(progress: P) -> Interruptible<P> {
     Interruptible {
         inner: progress,
-        transfer: None,
+        _transfer: Transfer::begin(),
     }
 }
 
 /// See [`on_ctrl_c`].
 pub struct Interruptible<P> {
     inner: P,
-    /// Present from `begin` to `end`: the transfer Ctrl-C would stop.
-    transfer: Option<Transfer>,
+    /// The transfer Ctrl-C would stop, for as long as this lives.
+    _transfer: Transfer,
 }
 
 impl<P: Progress> Progress for Interruptible<P> {
     fn begin(&mut self, total: u64) {
         self.inner.begin(total);
-        self.transfer = Some(Transfer::begin());
     }
 
     fn advance(&mut self, bytes: u64) -> ControlFlow<()> {
@@ -64,7 +67,6 @@ impl<P: Progress> Progress for Interruptible<P> {
     }
 
     fn end(&mut self) {
-        self.transfer = None;
         self.inner.end();
     }
 }

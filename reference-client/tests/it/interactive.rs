@@ -201,3 +201,73 @@ fn ctrl_c_abandons_a_download_and_leaves_no_file() {
     session.send_line("quit").expect("type quit");
     session.exp_eof().expect("the client leaves after quit");
 }
+
+#[test]
+fn ctrl_c_before_the_reply_still_abandons_the_download_cleanly() {
+    // A server that takes its time to answer `download`: the client has
+    // created its temporary file and waits for the `150` when Ctrl-C
+    // comes. The interrupt must not end the client (leaving the file):
+    // it stops the download at its first bytes.
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let ctx = Ctx::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (asked, asked_rx) = mpsc::channel();
+    let (answer, answer_rx) = mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("accept");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(WAIT_MS)))
+            .expect("timeout");
+        stream.write_all(b"220 mftp/1 slow\r\n").expect("greet");
+        let mut lines = BufReader::new(stream.try_clone().expect("clone"));
+        let mut line = String::new();
+        lines.read_line(&mut line).expect("command");
+        asked.send(line).expect("report the command");
+        if answer_rx
+            .recv_timeout(Duration::from_millis(WAIT_MS))
+            .is_ok()
+        {
+            // Ctrl-C was pressed. A client that dies of it closes the
+            // connection; give it a second to show that (the window only
+            // bounds how long a failure takes to appear), then answer.
+            stream
+                .set_read_timeout(Some(Duration::from_secs(1)))
+                .expect("timeout");
+            let mut probe = [0_u8; 1];
+            let died = matches!(std::io::Read::read(&mut stream, &mut probe), Ok(0));
+            assert!(!died, "the client ended on Ctrl-C before the reply");
+            // Announce far more than is sent: only an interrupt ends it.
+            let _ = stream.write_all(b"150 1073741824\r\n");
+            let _ = stream.write_all(&[7_u8; 64 * 1024]);
+        }
+        // Hold the connection until the client has gone (bounded).
+        let _ = lines.read_line(&mut String::new());
+    });
+    let mut command = ctx.client_std_at(port);
+    command.env("TERM", "xterm");
+    let mut session = spawn_command(command, Some(WAIT_MS)).expect("spawn the client in a pty");
+    session.exp_string("mftp> ").expect("first prompt");
+    let connected = format!("mftp 127.0.0.1:{port}> ");
+    type_line(&mut session, "connme", "220 mftp/1", &connected);
+    session
+        .send_line("download slow.bin")
+        .expect("type download");
+    let line = asked_rx
+        .recv_timeout(Duration::from_millis(WAIT_MS))
+        .expect("the command reaches the server");
+    assert_eq!(line, "download slow.bin\n");
+    session.send_control('c').expect("press Ctrl-C");
+    answer.send(()).expect("let the server answer");
+    session
+        .exp_string("interrupted: download abandoned")
+        .expect("the interrupt is reported");
+    // The half-read connection is dropped; the prompt stays.
+    session.exp_string("mftp> ").expect("the prompt survives");
+    assert!(ctx.local_names().is_empty(), "{:?}", ctx.local_names());
+    session.send_line("quit").expect("type quit");
+    session.exp_eof().expect("the client leaves after quit");
+    server.join().expect("the scripted server");
+}

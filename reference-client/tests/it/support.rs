@@ -140,6 +140,11 @@ impl Ctx {
         self.std_client_at(self.port)
     }
 
+    /// [`Ctx::client_std`] pointed at another port.
+    pub fn client_std_at(&self, port: u16) -> Command {
+        self.std_client_at(port)
+    }
+
     fn std_client_at(&self, port: u16) -> Command {
         let mut command = Command::new(client_bin());
         command
