@@ -114,3 +114,13 @@ pub fn around_difference(want: &[u8], at: usize, got: &[u8], i: usize) -> (Strin
         ),
     )
 }
+
+/// The text of a data transfer that stopped coming: `pos` bytes arrived,
+/// then nothing for one step.
+#[must_use]
+pub fn stalled_after(pos: usize, step: std::time::Duration) -> String {
+    format!(
+        "TIMEOUT: only {pos} arrived, then nothing for {:.1} s",
+        step.as_secs_f64()
+    )
+}

@@ -353,10 +353,7 @@ impl Expect for Conn {
                     FailKind::Timeout,
                     clause,
                     expected,
-                    format!(
-                        "TIMEOUT: only {pos} arrived, then nothing for {:.1} s",
-                        self.step.as_secs_f64()
-                    ),
+                    crate::fail::stalled_after(pos, self.step),
                 ),
                 DataCut::Broken(e) => fail(
                     self,

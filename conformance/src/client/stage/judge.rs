@@ -136,10 +136,7 @@ impl Peer {
                     FailKind::Timeout,
                     clause,
                     expected,
-                    format!(
-                        "TIMEOUT: only {pos} arrived, then nothing for {:.1} s",
-                        self.step.as_secs_f64()
-                    ),
+                    crate::fail::stalled_after(pos, self.step),
                 ),
                 DataCut::Closed | DataCut::Broken(_) => {
                     self.log_hangup();
