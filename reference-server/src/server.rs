@@ -75,6 +75,8 @@ pub async fn run(
     let refusals = Arc::new(Semaphore::new(REFUSALS));
     let mut tasks = JoinSet::new();
     let mut backoff = Duration::from_millis(1);
+    let mut tidy = tokio::time::interval(crate::storage::open_files::MAX_AGE);
+    tidy.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -108,6 +110,7 @@ pub async fn run(
                 }
             },
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            _ = tidy.tick() => ctx.storage.tidy(),
             () = &mut shutdown => break,
         }
     }

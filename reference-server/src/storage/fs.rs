@@ -19,6 +19,7 @@ use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 use mftp_protocol::name::listable;
 use mftp_protocol::{Entry, Name};
 
+use super::open_files::{FileId, OpenFiles};
 use super::{ErrorKind, Result, Storage, StorageError, Upload};
 
 /// Where uploads in progress live, under the root. Its name is reserved by
@@ -34,6 +35,8 @@ pub struct FsStorage {
     partial: Option<Arc<Dir>>,
     /// Makes temporary names unique within this process.
     next_upload: AtomicU64,
+    /// Files at the root kept open between downloads.
+    open_files: OpenFiles,
 }
 
 impl FsStorage {
@@ -55,6 +58,7 @@ impl FsStorage {
             root: Arc::new(root),
             partial,
             next_upload: AtomicU64::new(0),
+            open_files: OpenFiles::default(),
         };
         storage.remove_partials();
         Ok(storage)
@@ -73,6 +77,34 @@ impl FsStorage {
             .filter_map(std::result::Result::ok)
             .filter(|entry| partial.remove_file(entry.file_name()).is_ok())
             .count()
+    }
+
+    /// Opens a regular file for reading, resolving `name` beneath the
+    /// root (links followed only inside it), and describes what was opened.
+    fn open_confined(&self, name: &Name) -> Result<(std::fs::File, u64, FileId)> {
+        use rustix::fs::{AtFlags, FileType, statx};
+        // Open first, then look at what was opened: one lookup, and the
+        // size announced is that of the very file sent. O_NONBLOCK keeps a
+        // FIFO from hanging the open; it is refused just below.
+        let file = self
+            .root
+            .open_with(
+                name.as_str(),
+                OpenOptions::new().read(true).custom_flags(
+                    (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY)
+                        .bits()
+                        .cast_signed(),
+                ),
+            )
+            .map_err(lookup_error)?
+            .into_std();
+        let stat = statx(&file, "", AtFlags::EMPTY_PATH, FileId::WANTED)
+            .map_err(|e| io_error(e.into()))?;
+        match FileType::from_raw_mode(stat.stx_mode.into()) {
+            FileType::RegularFile => Ok((file, stat.stx_size, FileId::of(&stat))),
+            FileType::Directory => Err(StorageError::new(ErrorKind::WrongKind, "is a directory")),
+            _ => Err(StorageError::new(ErrorKind::NotFound, "not a regular file")),
+        }
     }
 
     /// The kind of a name: following links, but only inside the root.
@@ -176,33 +208,46 @@ impl Storage for FsStorage {
         self.file_len(name)
     }
 
-    fn open_file(&self, name: &Name) -> Result<(std::fs::File, u64)> {
-        // Open first, then look at what was opened (fstat): one lookup, and
-        // the size announced is that of the very file sent. O_NONBLOCK keeps
-        // a FIFO from hanging the open; it is refused just below.
-        let file = self
-            .root
-            .open_with(
+    fn open_file(&self, name: &Name) -> Result<(Arc<std::fs::File>, u64)> {
+        use rustix::fs::{AtFlags, FileType, statx};
+        // A name at the root that is a regular file, not a link: one
+        // `statx` relative to the root, following nothing, tells whether
+        // the file kept open for it is still the one there.
+        if name.parent().is_none() {
+            let stat = statx(
+                &*self.root,
                 name.as_str(),
-                OpenOptions::new().read(true).custom_flags(
-                    (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY)
-                        .bits()
-                        .cast_signed(),
-                ),
+                AtFlags::SYMLINK_NOFOLLOW,
+                FileId::WANTED,
             )
-            .map_err(lookup_error)?;
-        let meta = file.metadata().map_err(io_error)?;
-        if meta.is_dir() {
-            return Err(StorageError::new(ErrorKind::WrongKind, "is a directory"));
+            .map_err(|e| lookup_error(e.into()))?;
+            if FileType::from_raw_mode(stat.stx_mode.into()) == FileType::RegularFile {
+                let seen = FileId::of(&stat);
+                if let Some(file) = self.open_files.get(name.as_str(), seen) {
+                    return Ok((file, stat.stx_size));
+                }
+                let (file, len, opened) = self.open_confined(name)?;
+                let file = Arc::new(file);
+                // Kept only if what was opened is what the name showed.
+                if opened == seen {
+                    self.open_files
+                        .insert(name.as_str(), seen, Arc::clone(&file));
+                }
+                return Ok((file, len));
+            }
         }
-        if !meta.is_file() {
-            return Err(StorageError::new(ErrorKind::NotFound, "not a regular file"));
-        }
-        Ok((file.into_std(), meta.len()))
+        let (file, len, _) = self.open_confined(name)?;
+        Ok((Arc::new(file), len))
+    }
+
+    fn tidy(&self) {
+        self.open_files.sweep();
     }
 
     fn remove_file(&self, name: &Name) -> Result<()> {
         self.file_len(name)?;
+        // Close a kept descriptor first, so the space is freed with the name.
+        self.open_files.forget(name.as_str());
         // Removes the entry itself: a link, not its target (RM-3).
         self.root.remove_file(name.as_str()).map_err(lookup_error)
     }

@@ -7,6 +7,7 @@
 //! every name to the root with `cap-std`.
 
 pub mod fs;
+pub mod open_files;
 
 use std::io;
 
@@ -77,11 +78,17 @@ pub trait Storage: Send + Sync + 'static {
     /// The length of a regular file.
     fn file_size(&self, name: &Name) -> Result<u64>;
 
-    /// Opens a regular file for reading; returns it with its length.
-    fn open_file(&self, name: &Name) -> Result<(std::fs::File, u64)>;
+    /// Opens a regular file for reading; returns it with its length. The
+    /// file may be shared with other downloads of the same name: read it
+    /// at explicit offsets (`sendfile` with an offset, `pread`).
+    fn open_file(&self, name: &Name) -> Result<(std::sync::Arc<std::fs::File>, u64)>;
 
     /// Removes a file, or a link to one (RM-1, RM-3).
     fn remove_file(&self, name: &Name) -> Result<()>;
+
+    /// Housekeeping the server runs every few seconds: closing files kept
+    /// open past their time ([`open_files::OpenFiles::sweep`]).
+    fn tidy(&self) {}
 
     /// Checks that `name` can be uploaded (UPLOAD-2's file-system checks)
     /// and starts a hidden temporary file for it.

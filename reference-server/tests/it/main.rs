@@ -4,6 +4,7 @@
 mod commands;
 mod concurrency;
 mod faults;
+mod kept_open;
 mod launch;
 mod limits;
 mod logging;
