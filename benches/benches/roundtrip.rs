@@ -19,10 +19,12 @@
 
 use std::net::TcpStream;
 
-use benches::baseline::{EchoServer, EpollEchoServer, Greeter, TokioEchoServer, echo, size_reply};
-use benches::client::{Client, name};
+use benches::baseline::{
+    EchoServer, EpollEchoServer, Greeter, TokioEchoServer, echo, greeting, size_reply,
+};
+use benches::client::{Client, greeted_session, name};
 use benches::files::{self, MIB};
-use benches::server::Server;
+use benches::server::{BaselineProcess, Server};
 use benches::{bench, pin_to_one_cpu};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -30,24 +32,6 @@ fn connect(addr: std::net::SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).expect("connect echo");
     stream.set_nodelay(true).expect("nodelay");
     stream
-}
-
-/// `baseline/echo`'s server in a process of its own (`src/bin/echo-server.rs`);
-/// killed and reaped on drop.
-struct EchoProcess {
-    _proc: conformance::reference::ReferenceServer,
-    addr: std::net::SocketAddr,
-}
-
-impl EchoProcess {
-    fn start() -> Self {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_echo-server"));
-        // Its stdin closes when this process ends, which ends it too.
-        command.stdin(std::process::Stdio::piped());
-        let proc = benches::server::spawn_listening(command).expect("start echo-server");
-        let addr = proc.addr();
-        Self { _proc: proc, addr }
-    }
 }
 
 fn roundtrip(c: &mut Criterion) {
@@ -65,9 +49,11 @@ fn roundtrip(c: &mut Criterion) {
     let mut epoll_stream = connect(epoll_server.addr());
     let tokio_server = TokioEchoServer::start().expect("tokio echo server");
     let mut tokio_stream = connect(tokio_server.addr());
-    let echo_process = EchoProcess::start();
-    let mut echo_process_stream = connect(echo_process.addr);
+    let echo_process = BaselineProcess::start(env!("CARGO_BIN_EXE_baseline-server"), ["echo"])
+        .expect("start baseline-server echo");
+    let mut echo_process_stream = connect(echo_process.addr());
     let greeter = Greeter::start().expect("greeter");
+    let greeting = greeting();
     // The reply to `size f.bin`, so that both sides move as many bytes.
     let message = size_reply(MIB);
     let mut scratch = vec![0_u8; message.len() * 100];
@@ -90,7 +76,7 @@ fn roundtrip(c: &mut Criterion) {
     });
 
     bench(c, "roundtrip", "connect", None, 0, |b| {
-        b.iter(|| Client::connect(server.addr()).expect("connect"));
+        b.iter(|| greeted_session(server.addr(), &greeting).expect("connect"));
     });
     bench(c, "baseline", "connect", None, 0, |b| {
         b.iter(|| greeter.session().expect("connect"));

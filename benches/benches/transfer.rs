@@ -17,11 +17,11 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use benches::baseline::{BaselineClient, BaselineServer};
+use benches::baseline::BaselineClient;
 use benches::client::{Client, name};
 use benches::files::{self, GIB, KIB4, MIB, MIB64, TRANSFER_SIZES, Writeback};
 use benches::memory::{self, Record};
-use benches::server::Server;
+use benches::server::{BaselineProcess, Server};
 use benches::{PIN_UP_TO, bench, pin_to_one_cpu};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -45,8 +45,9 @@ fn record_peak(server: &Server, key: &str, what: &str) {
 struct Pair {
     server: Server,
     client: Client,
-    /// Kept alive for `baseline_client`; stopped on drop.
-    _baseline: BaselineServer,
+    /// Kept alive for `baseline_client`; stopped on drop. A process of its
+    /// own, as the server is (`src/bin/baseline-server.rs`).
+    _baseline: BaselineProcess,
     baseline_client: BaselineClient,
 }
 
@@ -61,8 +62,12 @@ impl Pair {
                 .or_else(|_| std::fs::copy(path, &served).map(drop))
                 .expect("put the file under the server root");
         }
-        let sources: Vec<&std::path::Path> = files.iter().map(|(_, p)| p.as_path()).collect();
-        let baseline = BaselineServer::start(&sources).expect("baseline server");
+        let sources = files.iter().map(|(_, path)| path.as_os_str());
+        let baseline = BaselineProcess::start(
+            env!("CARGO_BIN_EXE_baseline-server"),
+            std::iter::once("transfer".as_ref()).chain(sources),
+        )
+        .expect("start baseline-server transfer");
         Self {
             client: Client::connect(server.addr()).expect("connect"),
             baseline_client: BaselineClient::connect(baseline.addr()).expect("connect baseline"),

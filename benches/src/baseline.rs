@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 use anyhow::{Context as _, ensure};
 use mftp_protocol::{Code, encode_reply};
 
-use crate::client::{CHUNK, recv_discard, send_file};
+use crate::client::{CHUNK, greeted_session, recv_discard, send_file};
 
 /// A listener on 127.0.0.1:0 served by one thread per connection; stopped
 /// and joined on drop.
@@ -343,7 +343,8 @@ pub fn size_reply(len: u64) -> Vec<u8> {
 }
 
 /// The greeting the [`Greeter`] sends: the reference server's.
-fn greeting() -> Vec<u8> {
+#[must_use]
+pub fn greeting() -> Vec<u8> {
     let mut line = Vec::new();
     encode_reply(&mut line, Code::Ready, mftp_protocol::GREETING);
     line
@@ -377,16 +378,7 @@ impl Greeter {
     }
 
     /// Connects and reads the greeting, as a client's `connme` does.
-    pub fn session(&self) -> anyhow::Result<()> {
-        let mut stream = TcpStream::connect(self.addr())?;
-        stream.set_nodelay(true)?;
-        // At most as long as the line sent; no allocation in the loop.
-        let mut greeting = [0_u8; 64];
-        let greeting = greeting
-            .get_mut(..self.greeting.len())
-            .context("greeting longer than 64 bytes")?;
-        stream.read_exact(greeting)?;
-        ensure!(*greeting == *self.greeting, "bad greeting");
-        Ok(())
+    pub fn session(&self) -> anyhow::Result<TcpStream> {
+        greeted_session(self.addr(), &self.greeting)
     }
 }

@@ -150,7 +150,7 @@ impl Server {
 }
 
 /// Starts `command` and waits for its first stdout line, `listening on
-/// ADDR` (the reference server's and `echo-server`'s contract), with its
+/// ADDR` (the reference server's and `baseline-server`'s contract), with its
 /// stderr shown; the process is killed and reaped when the guard drops,
 /// also if that line does not come.
 ///
@@ -162,4 +162,36 @@ pub fn spawn_listening(command: Command) -> anyhow::Result<ReferenceServer> {
         ..StartOptions::default()
     };
     Ok(ReferenceServer::start_with(command, &options)?)
+}
+
+/// A `baseline-server` (`src/bin/baseline-server.rs`) in a process of its
+/// own; killed and reaped on drop.
+#[derive(Debug)]
+pub struct BaselineProcess {
+    proc: ReferenceServer,
+}
+
+impl BaselineProcess {
+    /// Starts `bin` (a bench passes `env!("CARGO_BIN_EXE_baseline-server")`)
+    /// with `args`: `echo`, or `transfer FILE...`.
+    ///
+    /// # Errors
+    /// It did not start or did not say where it listens.
+    pub fn start(
+        bin: &str,
+        args: impl IntoIterator<Item = impl AsRef<std::ffi::OsStr>>,
+    ) -> anyhow::Result<Self> {
+        let mut command = Command::new(bin);
+        command.args(args);
+        // Its stdin closes when this process ends, which ends it too.
+        command.stdin(Stdio::piped());
+        let proc = spawn_listening(command).context("cannot start baseline-server")?;
+        Ok(Self { proc })
+    }
+
+    /// Where it listens.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.proc.addr()
+    }
 }
