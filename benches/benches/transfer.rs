@@ -119,6 +119,7 @@ fn download(c: &mut Criterion) {
         let label = files::label(bytes);
         let file = name(&format!("{label}.bin"));
         let throughput = Some(Throughput::Bytes(bytes));
+        let throughput_named = throughput.clone();
         bench(c, "download", &label, throughput.clone(), bytes, |b| {
             b.iter(|| {
                 let got = pair.client.download(&file).expect("download");
@@ -139,6 +140,24 @@ fn download(c: &mut Criterion) {
                 });
             },
         );
+        if bytes == KIB4 {
+            // The floor of any server that confines names: the lookup and
+            // the reply line on top of the plain transfer.
+            bench(
+                c,
+                "baseline",
+                "download_named/4KiB",
+                throughput_named,
+                bytes,
+                |b| {
+                    b.iter(|| {
+                        pair.baseline_client
+                            .download_named(bytes)
+                            .expect("baseline named download");
+                    });
+                },
+            );
+        }
     }
     record_peak(
         &free.server,

@@ -54,6 +54,20 @@ pub const ROWS: &[Row] = &[
         "baseline/download/4KiB",
         Some(Goal::AtLeast(0.9)),
     ),
+    // The floor of any server that confines names (a lookup and a reply
+    // line on top of the plain transfer), and the server against it.
+    row(
+        "download 4 KiB ÷ plain + name lookup + reply line",
+        "download/4KiB",
+        "baseline/download_named/4KiB",
+        None,
+    ),
+    row(
+        "plain + name lookup + reply line, 4 KiB (the floor)",
+        "baseline/download_named/4KiB",
+        "baseline/download/4KiB",
+        None,
+    ),
     row(
         "download 1 MiB",
         "download/1MiB",
