@@ -3,7 +3,8 @@
 //! - `concurrent/download_64x1MiB`: 64 open connections each download
 //!   1 MiB at the same moment; the figure is the time until the last one
 //!   finishes (64 MiB in all). Then `baseline/download_64x1MiB`: 64 plain
-//!   clients of a thread-per-connection raw-TCP server, the same way.
+//!   clients of a thread-per-connection raw-TCP server in a process of its
+//!   own, the same way.
 //! - `concurrent/idle_1000_download_64MiB`: 1,000 connections are held
 //!   open, mostly idle (one of them sends `connme` every millisecond, in
 //!   turn), while one more client downloads 64 MiB. Compare
@@ -14,11 +15,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use benches::baseline::{BaselineClient, BaselineServer};
+use benches::baseline::BaselineClient;
 use benches::client::{Client, name};
 use benches::files::{self, MIB, MIB64};
 use benches::memory::{self, Record};
-use benches::server::Server;
+use benches::server::{BaselineProcess, Server};
 use benches::{at_once, bench};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -41,7 +42,12 @@ fn many_downloads(c: &mut Criterion) {
         .expect("temp dir");
     let source = sources.path().join("1MiB.bin");
     std::fs::hard_link(server.root().join("1MiB.bin"), &source).expect("link the file");
-    let baseline = BaselineServer::start(&[source.as_path()]).expect("baseline server");
+    // A process of its own, as the server is (`src/bin/baseline-server.rs`).
+    let baseline = BaselineProcess::start(
+        env!("CARGO_BIN_EXE_baseline-server"),
+        ["transfer".as_ref(), source.as_os_str()],
+    )
+    .expect("start baseline-server transfer");
     let mut plain: Vec<BaselineClient> = (0..CLIENTS)
         .map(|_| BaselineClient::connect(baseline.addr()).expect("connect baseline"))
         .collect();

@@ -11,7 +11,8 @@
 //!   pays before its first command (an FTP client also logs in and opens a
 //!   data connection per transfer); then `baseline/connect`: connect and a
 //!   17-byte greeting from a server that accepts, greets and closes on one
-//!   thread.
+//!   thread, in a process of its own as the server is. Both through
+//!   `benches::client::greeted_session`.
 //! - `roundtrip/size_pipelined_100`: 100 `size` lines in one write, then the
 //!   100 replies (PIPE-1), per batch; then `baseline/echo_pipelined_100`.
 //!
@@ -19,9 +20,7 @@
 
 use std::net::TcpStream;
 
-use benches::baseline::{
-    EchoServer, EpollEchoServer, Greeter, TokioEchoServer, echo, greeting, size_reply,
-};
+use benches::baseline::{EchoServer, EpollEchoServer, TokioEchoServer, echo, greeting, size_reply};
 use benches::client::{Client, greeted_session, name};
 use benches::files::{self, MIB};
 use benches::server::{BaselineProcess, Server};
@@ -52,7 +51,8 @@ fn roundtrip(c: &mut Criterion) {
     let echo_process = BaselineProcess::start(env!("CARGO_BIN_EXE_baseline-server"), ["echo"])
         .expect("start baseline-server echo");
     let mut echo_process_stream = connect(echo_process.addr());
-    let greeter = Greeter::start().expect("greeter");
+    let greeter = BaselineProcess::start(env!("CARGO_BIN_EXE_baseline-server"), ["greeter"])
+        .expect("start baseline-server greeter");
     let greeting = greeting();
     // The reply to `size f.bin`, so that both sides move as many bytes.
     let message = size_reply(MIB);
@@ -79,7 +79,7 @@ fn roundtrip(c: &mut Criterion) {
         b.iter(|| greeted_session(server.addr(), &greeting).expect("connect"));
     });
     bench(c, "baseline", "connect", None, 0, |b| {
-        b.iter(|| greeter.session().expect("connect"));
+        b.iter(|| greeted_session(greeter.addr(), &greeting).expect("connect"));
     });
 
     let hundred = Some(Throughput::Elements(100));

@@ -28,12 +28,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, ensure};
-use benches::baseline::{BaselineClient, BaselineServer};
+use benches::baseline::BaselineClient;
 use benches::client::{Client, name};
 use benches::curves::{self, IdlePoint, Latency};
 use benches::files::{self, MIB};
 use benches::memory::{self, Rss};
-use benches::server::{Logging, Server};
+use benches::server::{BaselineProcess, Logging, Server};
 use benches::{at_once, bench, pin_to_one_cpu, raise_nofile_limit};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mftp_protocol::Name;
@@ -234,7 +234,12 @@ fn download_curve(c: &mut Criterion) {
         .expect("temp dir");
     let source = sources.path().join("1MiB.bin");
     std::fs::hard_link(server.root().join("1MiB.bin"), &source).expect("link the file");
-    let baseline = BaselineServer::start(&[source.as_path()]).expect("baseline server");
+    // A process of its own, as the server is (`src/bin/baseline-server.rs`).
+    let baseline = BaselineProcess::start(
+        env!("CARGO_BIN_EXE_baseline-server"),
+        ["transfer".as_ref(), source.as_os_str()],
+    )
+    .expect("start baseline-server transfer");
 
     let mut clients: Vec<Client> = (0..most)
         .map(|_| Client::connect(server.addr()).expect("connect"))
@@ -333,7 +338,12 @@ fn updown(c: &mut Criterion) {
     let source_path = dir.path().join("64KiB.bin");
     files::create_random(&source_path, UPDOWN_BYTES).expect("create file");
     let source = File::open(&source_path).expect("open the source");
-    let baseline = BaselineServer::start(&[source_path.as_path()]).expect("baseline server");
+    // A process of its own, as the server is (`src/bin/baseline-server.rs`).
+    let baseline = BaselineProcess::start(
+        env!("CARGO_BIN_EXE_baseline-server"),
+        ["transfer".as_ref(), source_path.as_os_str()],
+    )
+    .expect("start baseline-server transfer");
 
     let mut workers: Vec<Worker<Client>> = (0..UPDOWN_CLIENTS)
         .map(|i| Worker::new(Client::connect(server.addr()).expect("connect"), i))

@@ -33,7 +33,7 @@ use std::thread::JoinHandle;
 use anyhow::{Context as _, ensure};
 use mftp_protocol::{Code, encode_reply};
 
-use crate::client::{CHUNK, greeted_session, recv_discard, send_file};
+use crate::client::{CHUNK, recv_discard, send_file};
 
 /// A listener on 127.0.0.1:0 served by one thread per connection; stopped
 /// and joined on drop.
@@ -432,29 +432,21 @@ pub fn greeting() -> Vec<u8> {
 #[derive(Debug)]
 pub struct Greeter {
     acceptor: Acceptor,
-    /// What it sends.
-    greeting: Vec<u8>,
 }
 
 impl Greeter {
     /// Starts it on 127.0.0.1:0.
     pub fn start() -> anyhow::Result<Self> {
-        let greeting = greeting();
-        let sent = greeting.clone();
+        let sent = greeting();
         let acceptor = Acceptor::spawn(true, move |mut stream| {
             let _ = stream.write_all(&sent);
         })?;
-        Ok(Self { acceptor, greeting })
+        Ok(Self { acceptor })
     }
 
     /// Where it listens.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.acceptor.addr
-    }
-
-    /// Connects and reads the greeting, as a client's `connme` does.
-    pub fn session(&self) -> anyhow::Result<TcpStream> {
-        greeted_session(self.addr(), &self.greeting)
     }
 }

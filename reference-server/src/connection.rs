@@ -182,13 +182,16 @@ impl Parked {
     /// is sent by the thread that serves the first command.
     #[must_use]
     pub fn greeted(watch: Watch, peer: Peer) -> Self {
-        let mut output = Vec::new();
-        encode_reply(&mut output, Code::Ready, mftp_protocol::GREETING);
-        if let Ok(sent) =
-            rustix::net::send(watch.socket(), &output, rustix::net::SendFlags::DONTWAIT)
-        {
-            output.drain(..sent);
-        }
+        // Encoded once: a client that connects and leaves costs no
+        // formatting and no allocation here.
+        static GREETING: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+            let mut line = Vec::new();
+            encode_reply(&mut line, Code::Ready, mftp_protocol::GREETING);
+            line
+        });
+        let sent = rustix::net::send(watch.socket(), &GREETING, rustix::net::SendFlags::DONTWAIT)
+            .unwrap_or(0);
+        let output = GREETING.get(sent..).unwrap_or_default().to_vec();
         Self {
             watch,
             input: None,

@@ -18,7 +18,6 @@ use mftp_protocol::Code;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use crate::cmd::Context;
@@ -71,15 +70,27 @@ pub async fn run(
         }
     };
     let stop = Stop::new();
+    // Every client holds a permit (LIMIT-3) and every refusal a slot until
+    // its task ends: the server has drained when all are back.
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let refusals = Arc::new(Semaphore::new(REFUSALS));
-    let mut tasks = JoinSet::new();
+    let live = || {
+        config.max_connections - permits.available_permits() + REFUSALS
+            - refusals.available_permits()
+    };
+    let drained = || async {
+        let all = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let _clients = permits.acquire_many(all(config.max_connections)).await;
+        let _refusals = refusals.acquire_many(all(REFUSALS)).await;
+    };
     let mut backoff = Duration::from_millis(1);
     let mut tidy = tokio::time::interval(crate::storage::open_files::MAX_AGE);
     tidy.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
+            // New clients first; no random order to draw.
+            biased;
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     backoff = Duration::from_millis(1);
@@ -87,7 +98,7 @@ pub async fn run(
                         Ok(permit) => {
                             let ctx = ctx.clone();
                             let watch = stop.watch(stream);
-                            tasks.spawn(idle::serve(watch, Peer::from(peer), ctx, permit));
+                            tokio::spawn(idle::serve(watch, Peer::from(peer), ctx, permit));
                         }
                         // A flood of refused clients must not take every
                         // thread: beyond REFUSALS at once, refuse without
@@ -95,7 +106,7 @@ pub async fn run(
                         Err(_) => match Arc::clone(&refusals).try_acquire_owned() {
                             Ok(slot) => {
                                 let watch = stop.watch(stream);
-                                tasks.spawn_blocking(move || refuse(watch, slot));
+                                tokio::task::spawn_blocking(move || refuse(watch, slot));
                             }
                             Err(_) => refuse_at_once(&stream),
                         },
@@ -109,30 +120,22 @@ pub async fn run(
                     backoff = (backoff * 2).min(Duration::from_millis(500));
                 }
             },
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             _ = tidy.tick() => ctx.storage.tidy(),
             () = &mut shutdown => break,
         }
     }
     drop(listener);
-    info!(connections = tasks.len(), "stopping");
+    info!(connections = live(), "stopping");
     stop.stop();
-    let drained = tokio::time::timeout(config.shutdown_grace, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        warn!(
-            connections = tasks.len(),
-            "grace period over; cutting the rest"
-        );
+    if tokio::time::timeout(config.shutdown_grace, drained())
+        .await
+        .is_err()
+    {
+        warn!(connections = live(), "grace period over; cutting the rest");
         stop.cut_all();
         // Cut sockets end every read and write at once; what remains is a
         // disk write or fsync under way, left to the caller's timeout.
-        let _ = tokio::time::timeout(CUT_WAIT, async {
-            while tasks.join_next().await.is_some() {}
-        })
-        .await;
+        let _ = tokio::time::timeout(CUT_WAIT, drained()).await;
     }
 }
 

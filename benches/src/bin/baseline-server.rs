@@ -9,6 +9,8 @@
 //!
 //! - `baseline-server echo`: the plain, threaded echo of `baseline/echo`,
 //!   for `baseline/echo_process`;
+//! - `baseline-server greeter`: the greeter of `baseline/connect`, which
+//!   accepts, greets and closes;
 //! - `baseline-server transfer FILE...`: the raw transfer server of
 //!   `baseline/download/<size>` and `baseline/upload/<size>`, serving
 //!   downloads from the given files (see `benches::baseline`).
@@ -20,17 +22,21 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use benches::baseline::{BaselineServer, EchoServer};
+use benches::baseline::{BaselineServer, EchoServer, Greeter};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args_os().skip(1);
     let mode = args
         .next()
-        .context("usage: baseline-server echo | transfer FILE...")?;
+        .context("usage: baseline-server echo | greeter | transfer FILE...")?;
     // Each kind is kept alive until stdin closes.
     let (addr, _server): (SocketAddr, Box<dyn std::any::Any>) = match mode.to_str() {
         Some("echo") => {
             let server = EchoServer::start()?;
+            (server.addr(), Box::new(server))
+        }
+        Some("greeter") => {
+            let server = Greeter::start()?;
             (server.addr(), Box::new(server))
         }
         Some("transfer") => {
@@ -39,7 +45,7 @@ fn main() -> anyhow::Result<()> {
             let server = BaselineServer::start(&paths)?;
             (server.addr(), Box::new(server))
         }
-        _ => bail!("usage: baseline-server echo | transfer FILE..."),
+        _ => bail!("usage: baseline-server echo | greeter | transfer FILE..."),
     };
     println!("listening on {addr}");
     let mut sink = String::new();
