@@ -32,7 +32,8 @@
 //!
 //! The 1 GiB figures are measured **in turns** (`benches::in_turns`): each
 //! round times one mftp and one vsftpd operation, alternating which goes
-//! first, 1 warm-up round and 10 measured ones (criterion's minimum). The
+//! first, 1 warm-up round and 30 measured ones for downloads, 10 for each
+//! kind of upload (criterion's minimum). The
 //! round trips are criterion's usual sampling, vsftpd then mftp then echo.
 
 use std::fs::File;
@@ -54,6 +55,11 @@ use criterion::{Criterion, Throughput};
 const FILE: &str = "1GiB.bin";
 /// Where uploads go.
 const UPLOADED: &str = "up-1GiB.bin";
+/// Measured rounds of the 1 GiB downloads (0.2 s each per server): their
+/// samples spread by ±20 %, so ten rounds left the ratio to chance.
+const DOWNLOAD_ROUNDS: usize = 30;
+/// Measured rounds of each kind of upload (each 1–4 s per server).
+const UPLOAD_ROUNDS: usize = 10;
 /// How long after a removal a cold upload starts: this VM reports freed
 /// pages to the host about 2 s after they are freed.
 const COLD_WAIT: Duration = Duration::from_secs(3);
@@ -127,6 +133,7 @@ fn download(c: &mut Criterion, mftp: &Server, ftpd: &Vsftpd) {
         "peers",
         ["download/mftp", "download/vsftpd"],
         Some(Throughput::Bytes(GIB)),
+        DOWNLOAD_ROUNDS,
         || {
             let start = Instant::now();
             let got = client.download(&file).expect("mftp download");
@@ -206,6 +213,7 @@ fn upload(c: &mut Criterion, mftp: &Server, ftpd: &Vsftpd, source: &File, memory
         "peers",
         [ids[0].as_str(), ids[1].as_str()],
         Some(Throughput::Bytes(GIB)),
+        UPLOAD_ROUNDS,
         || {
             settle.borrow_mut().before();
             let start = Instant::now();

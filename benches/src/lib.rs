@@ -274,8 +274,9 @@ pub fn at_once<C: Send>(iters: u64, clients: &mut [C], each: impl Fn(&mut C) + S
 /// the same minutes. If `ids[0]` is filtered out (or criterion asks for a
 /// different count), `second` is measured alone.
 ///
-/// The plan is fixed: one warm-up round and 10 samples of one round each
-/// (criterion's minimum), whatever `MFTP_BENCH_QUICK` says. Criterion
+/// The plan is fixed: one warm-up round and `samples` samples of one round
+/// each (at least 10, criterion's minimum), whatever `MFTP_BENCH_QUICK`
+/// says. Criterion
 /// prints "Unable to complete 10 samples in 1.0ns": that is the point of
 /// the 1 ns target, which gives each sample exactly one operation.
 pub fn in_turns(
@@ -283,6 +284,7 @@ pub fn in_turns(
     group: &str,
     ids: [&str; 2],
     throughput: Option<Throughput>,
+    samples: usize,
     mut first: impl FnMut() -> Duration,
     mut second: impl FnMut() -> Duration,
 ) {
@@ -290,7 +292,7 @@ pub fn in_turns(
     if let Some(throughput) = throughput {
         g.throughput(throughput);
     }
-    g.sample_size(10)
+    g.sample_size(samples.max(10))
         .warm_up_time(Duration::from_nanos(1))
         .measurement_time(Duration::from_nanos(1))
         .sampling_mode(SamplingMode::Flat);

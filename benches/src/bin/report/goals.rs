@@ -108,7 +108,7 @@ pub const ROWS: &[Row] = &[
         "upload 1 GiB (incl. fsync)",
         "upload/1GiB",
         "baseline/upload/1GiB",
-        Some(Goal::AtLeast(0.7)),
+        None,
     ),
     row(
         "upload 4 KiB vs. disk: write, fsync",
@@ -122,11 +122,14 @@ pub const ROWS: &[Row] = &[
         "baseline/write_fsync/1GiB",
         None,
     ),
+    // A durable upload is bound by the disk, not by loopback (which moved
+    // 2.0 GiB/s on 2026-11-25 and 5.2 on 2026-11-30 while the disk wrote
+    // 1.2–1.4): its goal divides by the disk doing the same write + fsync.
     row(
         "upload 1 GiB vs. disk: early writeback",
         "upload/1GiB",
         "baseline/write_fsync_early/1GiB",
-        None,
+        Some(Goal::AtLeast(0.9)),
     ),
     row(
         "`size` round trip",
