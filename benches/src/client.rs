@@ -91,6 +91,8 @@ pub struct Client {
     /// asking again for the same name sends the same bytes without
     /// encoding or allocating anything.
     size_line: Option<(Name, Vec<u8>)>,
+    /// The same for [`Client::download`].
+    download_line: Option<(Name, Vec<u8>)>,
 }
 
 impl Client {
@@ -103,6 +105,7 @@ impl Client {
             input: LineBuffer::new(MAX_REPLY_LINE, MAX_REPLY_LINE),
             scratch: Vec::new(),
             size_line: None,
+            download_line: None,
         };
         client.expect(Code::Ready)?;
         Ok(client)
@@ -175,7 +178,14 @@ impl Client {
 
     /// `download NAME`: receives the data, drops it, returns its length.
     pub fn download(&mut self, name: &Name) -> anyhow::Result<u64> {
-        self.send(&Request::Download(name.clone()).encode())?;
+        let line = match &mut self.download_line {
+            Some((last, line)) if last == name => line,
+            cached => {
+                let line = Request::Download(name.clone()).encode();
+                &cached.insert((name.clone(), line)).1
+            }
+        };
+        self.stream.write_all(line)?;
         let len = self
             .expect(Code::DataFollows)?
             .context("150 without size")?;
