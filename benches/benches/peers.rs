@@ -28,7 +28,8 @@
 //! - `peers/size/{mftp,vsftpd}`: `size NAME` → `213` and `SIZE NAME` →
 //!   `213` on one open connection, pinned to CPU 0 with both servers (as
 //!   `roundtrip` is; see `benches::pin_to_one_cpu`); and `peers/size/echo`:
-//!   a plain TCP echo of the mftp reply's 20-odd bytes, the limit.
+//!   a plain TCP echo of the mftp reply's 20-odd bytes in a process of its
+//!   own, as both servers are: the limit.
 //!
 //! The 1 GiB figures are measured **in turns** (`benches::in_turns`): each
 //! round times one mftp and one vsftpd operation, alternating which goes
@@ -42,11 +43,11 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use benches::baseline::{EchoServer, echo, size_reply};
+use benches::baseline::{echo, size_reply};
 use benches::client::{CHUNK, Client, name};
 use benches::files::{self, GIB};
 use benches::ftp::FtpClient;
-use benches::server::{Logging, Server};
+use benches::server::{BaselineProcess, Logging, Server};
 use benches::vsftpd::{self, Vsftpd};
 use benches::{bench, in_turns, pin_to_one_cpu};
 use criterion::{Criterion, Throughput};
@@ -268,7 +269,9 @@ fn round_trip(c: &mut Criterion, source: &Path) {
     let mftp = Server::start_logging(Logging::Default, &[]).expect("start the reference server");
     let ftpd = Vsftpd::start().expect("start vsftpd");
     serve(source, mftp.root(), &ftpd);
-    let echo_server = EchoServer::start().expect("echo server");
+    // A process of its own, as both servers are (`src/bin/baseline-server.rs`).
+    let echo_server = BaselineProcess::start(env!("CARGO_BIN_EXE_baseline-server"), ["echo"])
+        .expect("start baseline-server echo");
 
     let file = name(FILE);
     let path = Vsftpd::path(FILE);
