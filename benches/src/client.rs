@@ -73,6 +73,19 @@ pub fn greeted_session(addr: SocketAddr, greeting: &[u8]) -> anyhow::Result<TcpS
     Ok(stream)
 }
 
+/// The encoded request `make(name)`, kept in `slot` so that asking again for
+/// the same name encodes and allocates nothing.
+fn cached_line<'a>(
+    slot: &'a mut Option<(Name, Vec<u8>)>,
+    name: &Name,
+    make: fn(Name) -> Request,
+) -> &'a [u8] {
+    if !matches!(slot, Some((last, _)) if last == name) {
+        *slot = Some((name.clone(), make(name.clone()).encode()));
+    }
+    slot.as_ref().map_or(&[], |(_, line)| line.as_slice())
+}
+
 /// A name the benchmarks use; panics on a name that breaks section 4.
 #[must_use]
 pub fn name(text: &str) -> Name {
@@ -144,13 +157,7 @@ impl Client {
 
     /// `size NAME`: the file's length.
     pub fn size(&mut self, name: &Name) -> anyhow::Result<u64> {
-        let line = match &mut self.size_line {
-            Some((last, line)) if last == name => line,
-            cached => {
-                let line = Request::Size(name.clone()).encode();
-                &cached.insert((name.clone(), line)).1
-            }
-        };
+        let line = cached_line(&mut self.size_line, name, Request::Size);
         self.stream.write_all(line)?;
         self.expect(Code::FileSize)?.context("213 without size")
     }
@@ -178,13 +185,7 @@ impl Client {
 
     /// `download NAME`: receives the data, drops it, returns its length.
     pub fn download(&mut self, name: &Name) -> anyhow::Result<u64> {
-        let line = match &mut self.download_line {
-            Some((last, line)) if last == name => line,
-            cached => {
-                let line = Request::Download(name.clone()).encode();
-                &cached.insert((name.clone(), line)).1
-            }
-        };
+        let line = cached_line(&mut self.download_line, name, Request::Download);
         self.stream.write_all(line)?;
         let len = self
             .expect(Code::DataFollows)?
