@@ -49,6 +49,9 @@ struct Pair {
     /// own, as the server is (`src/bin/baseline-server.rs`).
     _baseline: BaselineProcess,
     baseline_client: BaselineClient,
+    /// The least mftp/1 server for downloads (`benches::least_mftp`), with a
+    /// client like `client`, when there are files to download.
+    least: Option<(BaselineProcess, Client)>,
 }
 
 impl Pair {
@@ -68,11 +71,25 @@ impl Pair {
             std::iter::once("transfer".as_ref()).chain(sources),
         )
         .expect("start baseline-server transfer");
+        // The source files share one folder.
+        let least = files
+            .first()
+            .and_then(|(_, path)| path.parent())
+            .map(|dir| {
+                let least = BaselineProcess::start(
+                    env!("CARGO_BIN_EXE_baseline-server"),
+                    ["least-mftp".as_ref(), dir.as_os_str()],
+                )
+                .expect("start baseline-server least-mftp");
+                let client = Client::connect(least.addr()).expect("connect least-mftp");
+                (least, client)
+            });
         Self {
             client: Client::connect(server.addr()).expect("connect"),
             baseline_client: BaselineClient::connect(baseline.addr()).expect("connect baseline"),
             server,
             _baseline: baseline,
+            least,
         }
     }
 }
@@ -147,7 +164,7 @@ fn download(c: &mut Criterion) {
                 c,
                 "baseline",
                 "download_named/4KiB",
-                throughput_named,
+                throughput_named.clone(),
                 bytes,
                 |b| {
                     b.iter(|| {
@@ -157,6 +174,23 @@ fn download(c: &mut Criterion) {
                     });
                 },
             );
+            // The floor of an mftp/1 server: the same, plus the text
+            // command read and parsed, with the same client as the server.
+            if let Some((_, least)) = &mut pair.least {
+                bench(
+                    c,
+                    "baseline",
+                    "download_least_mftp/4KiB",
+                    throughput_named,
+                    bytes,
+                    |b| {
+                        b.iter(|| {
+                            let got = least.download(&file).expect("least-mftp download");
+                            assert_eq!(got, bytes, "least-mftp download: wrong size");
+                        });
+                    },
+                );
+            }
         }
     }
     record_peak(

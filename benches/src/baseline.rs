@@ -38,8 +38,8 @@ use crate::client::{CHUNK, recv_discard, send_file};
 /// A listener on 127.0.0.1:0 served by one thread per connection; stopped
 /// and joined on drop.
 #[derive(Debug)]
-struct Acceptor {
-    addr: SocketAddr,
+pub(crate) struct Acceptor {
+    pub(crate) addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -47,7 +47,10 @@ struct Acceptor {
 impl Acceptor {
     /// Serves each connection on a thread of its own, or, if `inline`, on
     /// the accepting thread (for servers that only say one thing).
-    fn spawn(inline: bool, serve: impl Fn(TcpStream) + Send + Sync + 'static) -> io::Result<Self> {
+    pub(crate) fn spawn(
+        inline: bool,
+        serve: impl Fn(TcpStream) + Send + Sync + 'static,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));

@@ -39,6 +39,7 @@ pub mod client;
 pub mod curves;
 pub mod files;
 pub mod ftp;
+pub mod least_mftp;
 pub mod memory;
 pub mod server;
 pub mod stress;

@@ -11,6 +11,8 @@
 //!   for `baseline/echo_process`;
 //! - `baseline-server greeter`: the greeter of `baseline/connect`, which
 //!   accepts, greets and closes;
+//! - `baseline-server least-mftp DIR`: the least an mftp/1 server does for
+//!   `download NAME` of a file in DIR (`benches::least_mftp`);
 //! - `baseline-server transfer FILE...`: the raw transfer server of
 //!   `baseline/download/<size>` and `baseline/upload/<size>`, serving
 //!   downloads from the given files (see `benches::baseline`).
@@ -28,7 +30,7 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args_os().skip(1);
     let mode = args
         .next()
-        .context("usage: baseline-server echo | greeter | transfer FILE...")?;
+        .context("usage: baseline-server echo | greeter | least-mftp DIR | transfer FILE...")?;
     // Each kind is kept alive until stdin closes.
     let (addr, _server): (SocketAddr, Box<dyn std::any::Any>) = match mode.to_str() {
         Some("echo") => {
@@ -39,13 +41,18 @@ fn main() -> anyhow::Result<()> {
             let server = Greeter::start()?;
             (server.addr(), Box::new(server))
         }
+        Some("least-mftp") => {
+            let dir = PathBuf::from(args.next().context("least-mftp needs a folder")?);
+            let server = benches::least_mftp::LeastMftp::start(&dir)?;
+            (server.addr(), Box::new(server))
+        }
         Some("transfer") => {
             let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
             let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
             let server = BaselineServer::start(&paths)?;
             (server.addr(), Box::new(server))
         }
-        _ => bail!("usage: baseline-server echo | greeter | transfer FILE..."),
+        _ => bail!("usage: baseline-server echo | greeter | least-mftp DIR | transfer FILE..."),
     };
     println!("listening on {addr}");
     let mut sink = String::new();

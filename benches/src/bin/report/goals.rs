@@ -68,6 +68,20 @@ pub const ROWS: &[Row] = &[
         "baseline/download/4KiB",
         None,
     ),
+    // The floor of an mftp/1 server: the text command read and parsed too,
+    // with the same client as the reference server.
+    row(
+        "download 4 KiB ÷ the least mftp/1 server",
+        "download/4KiB",
+        "baseline/download_least_mftp/4KiB",
+        None,
+    ),
+    row(
+        "the least mftp/1 server ÷ plain, 4 KiB",
+        "baseline/download_least_mftp/4KiB",
+        "baseline/download/4KiB",
+        None,
+    ),
     row(
         "download 1 MiB",
         "download/1MiB",
