@@ -34,8 +34,9 @@
 //! The 1 GiB figures are measured **in turns** (`benches::in_turns`): each
 //! round times one mftp and one vsftpd operation, alternating which goes
 //! first, 1 warm-up round and 30 measured ones for downloads, 10 for each
-//! kind of upload (criterion's minimum). The
-//! round trips are criterion's usual sampling, vsftpd then mftp then echo.
+//! kind of upload (criterion's minimum). The round trips too
+//! (`benches::batches_in_turns`): 30 rounds of 2,000 round trips per
+//! server, vsftpd, mftp and echo in turns.
 
 use std::fs::File;
 use std::io::{Read as _, Write as _};
@@ -49,7 +50,7 @@ use benches::files::{self, GIB};
 use benches::ftp::FtpClient;
 use benches::server::{BaselineProcess, Logging, Server};
 use benches::vsftpd::{self, Vsftpd};
-use benches::{bench, in_turns, pin_to_one_cpu};
+use benches::{batches_in_turns, in_turns, pin_to_one_cpu};
 use criterion::{Criterion, Throughput};
 
 /// The file every transfer moves, in each server's directory.
@@ -59,6 +60,9 @@ const UPLOADED: &str = "up-1GiB.bin";
 /// Measured rounds of the 1 GiB downloads (0.2 s each per server): their
 /// samples spread by ±20 %, so ten rounds left the ratio to chance.
 const DOWNLOAD_ROUNDS: usize = 30;
+/// Rounds of the `size` round trips, and round trips per server per round.
+const ROUND_TRIP_ROUNDS: usize = 30;
+const ROUND_TRIP_BATCH: u32 = 2_000;
 /// Measured rounds of each kind of upload (each 1–4 s per server).
 const UPLOAD_ROUNDS: usize = 10;
 /// How long after a removal a cold upload starts: this VM reports freed
@@ -284,20 +288,27 @@ fn round_trip(c: &mut Criterion, source: &Path) {
     let message = size_reply(GIB);
     let mut scratch = vec![0_u8; message.len()];
     let logged_before = mftp.logged().unwrap_or_default();
-    let mut measured = false;
 
-    bench(c, "peers", "size/vsftpd", None, 0, |b| {
-        b.iter(|| ftp.size(&path).expect("FTP SIZE"));
-    });
-    bench(c, "peers", "size/mftp", None, 0, |b| {
-        measured = true;
-        b.iter(|| client.size(&file).expect("mftp size"));
-    });
-    bench(c, "peers", "size/echo", None, 0, |b| {
-        b.iter(|| echo(&mut echo_stream, &message, &mut scratch).expect("echo"));
-    });
+    // In turns: vsftpd, mftp and the echo take rounds of 2,000 round trips
+    // each, so that all three see the same minutes of this VM.
+    batches_in_turns(
+        c,
+        &["peers/size/vsftpd", "peers/size/mftp", "peers/size/echo"],
+        None,
+        ROUND_TRIP_ROUNDS,
+        ROUND_TRIP_BATCH,
+        &mut [
+            &mut || {
+                ftp.size(&path).expect("FTP SIZE");
+            },
+            &mut || {
+                client.size(&file).expect("mftp size");
+            },
+            &mut || echo(&mut echo_stream, &message, &mut scratch).expect("echo"),
+        ],
+    );
 
-    if let Some((bytes, lines)) = mftp.logged().filter(|_| measured) {
+    if let Some((bytes, lines)) = mftp.logged() {
         println!(
             "peers: the reference server at its default logging wrote {} lines ({} bytes) \
              during its `size` round trips",

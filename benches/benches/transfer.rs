@@ -8,7 +8,8 @@
 //! Each direction gets fresh servers, so that the peak RSS recorded after
 //! the 1 GiB transfer (`VmHWM`) is that direction's alone. 4 KiB transfers
 //! run on a second server, pinned with the client to one CPU (see
-//! `benches::pin_to_one_cpu`); so does their baseline. Uploads are timed from
+//! `benches::pin_to_one_cpu`); so does their baseline. 4 KiB downloads are
+//! measured in turns with their three baselines (`small_downloads`). Uploads are timed from
 //! the command to the `226`, which the server sends only after it has
 //! `fsync`ed the file and its directory (UPLOAD-4); the `rm` that makes room
 //! for the next iteration is not timed.
@@ -22,7 +23,7 @@ use benches::client::{Client, name};
 use benches::files::{self, GIB, KIB4, MIB, MIB64, TRANSFER_SIZES, Writeback};
 use benches::memory::{self, Record};
 use benches::server::{BaselineProcess, Server};
-use benches::{PIN_UP_TO, bench, pin_to_one_cpu};
+use benches::{PIN_UP_TO, batches_in_turns, bench, pin_to_one_cpu};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// The goal for the server's peak RSS during 1 GiB transfers.
@@ -120,6 +121,61 @@ fn source_files(dir: &std::path::Path) -> Vec<(u64, PathBuf)> {
         .collect()
 }
 
+/// Rounds of the 4 KiB downloads in turns, and downloads per server per
+/// round.
+const SMALL_ROUNDS: usize = 30;
+const SMALL_BATCH: u32 = 2_000;
+
+/// 4 KiB downloads from the reference server, the plain transfer, the
+/// plain transfer with a name lookup (`download_named`) and the least
+/// mftp/1 server (`download_least_mftp`), **in turns**
+/// (`benches::batches_in_turns`): these differ by a microsecond or two,
+/// less than this VM drifts between criterion's benchmarks.
+fn small_downloads(c: &mut Criterion, pair: &mut Pair, file: &mftp_protocol::Name) {
+    let Pair {
+        client,
+        baseline_client,
+        least,
+        ..
+    } = pair;
+    let (_, least) = least.as_mut().expect("the download pair has files");
+    let plain = std::cell::RefCell::new(baseline_client);
+    batches_in_turns(
+        c,
+        &[
+            "download/4KiB",
+            "baseline/download/4KiB",
+            "baseline/download_named/4KiB",
+            "baseline/download_least_mftp/4KiB",
+        ],
+        Some(&Throughput::Bytes(KIB4)),
+        SMALL_ROUNDS,
+        SMALL_BATCH,
+        &mut [
+            &mut || {
+                let got = client.download(file).expect("download");
+                assert_eq!(got, KIB4, "download announced the wrong size");
+            },
+            &mut || {
+                plain
+                    .borrow_mut()
+                    .download(KIB4)
+                    .expect("baseline download");
+            },
+            &mut || {
+                plain
+                    .borrow_mut()
+                    .download_named(KIB4)
+                    .expect("baseline named download");
+            },
+            &mut || {
+                let got = least.download(file).expect("least-mftp download");
+                assert_eq!(got, KIB4, "least-mftp download: wrong size");
+            },
+        ],
+    );
+}
+
 fn download(c: &mut Criterion) {
     let dir = tempfile::Builder::new()
         .prefix("mftp-bench-download-")
@@ -136,7 +192,10 @@ fn download(c: &mut Criterion) {
         let label = files::label(bytes);
         let file = name(&format!("{label}.bin"));
         let throughput = Some(Throughput::Bytes(bytes));
-        let throughput_named = throughput.clone();
+        if bytes == KIB4 {
+            small_downloads(c, pair, &file);
+            continue;
+        }
         bench(c, "download", &label, throughput.clone(), bytes, |b| {
             b.iter(|| {
                 let got = pair.client.download(&file).expect("download");
@@ -157,41 +216,6 @@ fn download(c: &mut Criterion) {
                 });
             },
         );
-        if bytes == KIB4 {
-            // The floor of any server that confines names: the lookup and
-            // the reply line on top of the plain transfer.
-            bench(
-                c,
-                "baseline",
-                "download_named/4KiB",
-                throughput_named.clone(),
-                bytes,
-                |b| {
-                    b.iter(|| {
-                        pair.baseline_client
-                            .download_named(bytes)
-                            .expect("baseline named download");
-                    });
-                },
-            );
-            // The floor of an mftp/1 server: the same, plus the text
-            // command read and parsed, with the same client as the server.
-            if let Some((_, least)) = &mut pair.least {
-                bench(
-                    c,
-                    "baseline",
-                    "download_least_mftp/4KiB",
-                    throughput_named,
-                    bytes,
-                    |b| {
-                        b.iter(|| {
-                            let got = least.download(&file).expect("least-mftp download");
-                            assert_eq!(got, bytes, "least-mftp download: wrong size");
-                        });
-                    },
-                );
-            }
-        }
     }
     record_peak(
         &free.server,

@@ -328,3 +328,60 @@ pub fn in_turns(
     });
     g.finish();
 }
+
+/// Measures several contenders of a short operation (a round trip, a small
+/// download) **in turns**: `rounds` rounds, each timing `batch` operations
+/// of every contender, in order in even rounds and in reverse in odd ones,
+/// so that a slow minute of this VM falls on all of them alike (criterion's
+/// own sampling measures one benchmark after the other, seconds or minutes
+/// apart). Criterion then reports `names[i]` (`"group/id"` or
+/// `"group/id/parameter"`) with one sample per round: that round's time per
+/// operation of contender `i`. `ops[i]` runs one operation of contender
+/// `i`; `throughput` is per operation.
+///
+/// One round more than `rounds` is measured for criterion's warm-up call;
+/// if criterion asks for more samples than were taken, it gets fresh ones.
+pub fn batches_in_turns(
+    c: &mut criterion::Criterion,
+    names: &[&str],
+    throughput: Option<&Throughput>,
+    rounds: usize,
+    batch: u32,
+    ops: &mut [&mut dyn FnMut()],
+) {
+    assert_eq!(names.len(), ops.len(), "one operation per name");
+    let batch = batch.max(1);
+    let time_batch = |op: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..batch {
+            op();
+        }
+        start.elapsed() / batch
+    };
+    let n = ops.len();
+    let mut per_op: Vec<VecDeque<Duration>> = vec![VecDeque::new(); n];
+    for round in 0..=rounds {
+        for k in 0..n {
+            let i = if round % 2 == 0 { k } else { n - 1 - k };
+            per_op[i].push_back(time_batch(&mut *ops[i]));
+        }
+    }
+    for ((name, times), op) in names.iter().zip(&mut per_op).zip(ops.iter_mut()) {
+        let (group, id) = name.split_once('/').unwrap_or((name, name));
+        let mut g = c.benchmark_group(group);
+        if let Some(throughput) = throughput {
+            g.throughput(throughput.clone());
+        }
+        g.sample_size(rounds.max(10))
+            .warm_up_time(Duration::from_nanos(1))
+            .measurement_time(Duration::from_nanos(1))
+            .sampling_mode(SamplingMode::Flat);
+        g.bench_function(benchmark_id(id), |b| {
+            b.iter_custom(|iters| {
+                let one = times.pop_front().unwrap_or_else(|| time_batch(&mut **op));
+                one * u32::try_from(iters).unwrap_or(u32::MAX)
+            });
+        });
+        g.finish();
+    }
+}
