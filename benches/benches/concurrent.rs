@@ -43,11 +43,9 @@ fn many_downloads(c: &mut Criterion) {
     let source = sources.path().join("1MiB.bin");
     std::fs::hard_link(server.root().join("1MiB.bin"), &source).expect("link the file");
     // A process of its own, as the server is (`src/bin/baseline-server.rs`).
-    let baseline = BaselineProcess::start(
-        env!("CARGO_BIN_EXE_baseline-server"),
-        ["transfer".as_ref(), source.as_os_str()],
-    )
-    .expect("start baseline-server transfer");
+    let baseline =
+        BaselineProcess::transfer(env!("CARGO_BIN_EXE_baseline-server"), [source.as_os_str()])
+            .expect("start baseline-server transfer");
     let mut plain: Vec<BaselineClient> = (0..CLIENTS)
         .map(|_| BaselineClient::connect(baseline.addr()).expect("connect baseline"))
         .collect();

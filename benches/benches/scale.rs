@@ -235,11 +235,9 @@ fn download_curve(c: &mut Criterion) {
     let source = sources.path().join("1MiB.bin");
     std::fs::hard_link(server.root().join("1MiB.bin"), &source).expect("link the file");
     // A process of its own, as the server is (`src/bin/baseline-server.rs`).
-    let baseline = BaselineProcess::start(
-        env!("CARGO_BIN_EXE_baseline-server"),
-        ["transfer".as_ref(), source.as_os_str()],
-    )
-    .expect("start baseline-server transfer");
+    let baseline =
+        BaselineProcess::transfer(env!("CARGO_BIN_EXE_baseline-server"), [source.as_os_str()])
+            .expect("start baseline-server transfer");
 
     let mut clients: Vec<Client> = (0..most)
         .map(|_| Client::connect(server.addr()).expect("connect"))
@@ -339,9 +337,9 @@ fn updown(c: &mut Criterion) {
     files::create_random(&source_path, UPDOWN_BYTES).expect("create file");
     let source = File::open(&source_path).expect("open the source");
     // A process of its own, as the server is (`src/bin/baseline-server.rs`).
-    let baseline = BaselineProcess::start(
+    let baseline = BaselineProcess::transfer(
         env!("CARGO_BIN_EXE_baseline-server"),
-        ["transfer".as_ref(), source_path.as_os_str()],
+        [source_path.as_os_str()],
     )
     .expect("start baseline-server transfer");
 

@@ -67,11 +67,8 @@ impl Pair {
                 .expect("put the file under the server root");
         }
         let sources = files.iter().map(|(_, path)| path.as_os_str());
-        let baseline = BaselineProcess::start(
-            env!("CARGO_BIN_EXE_baseline-server"),
-            std::iter::once("transfer".as_ref()).chain(sources),
-        )
-        .expect("start baseline-server transfer");
+        let baseline = BaselineProcess::transfer(env!("CARGO_BIN_EXE_baseline-server"), sources)
+            .expect("start baseline-server transfer");
         // The source files share one folder.
         let least = files
             .first()

@@ -242,7 +242,10 @@ impl BaselineClient {
     /// and the bytes (the reply line's length is known: `150 <len>\n`).
     pub fn download_named(&mut self, len: u64) -> anyhow::Result<()> {
         self.stream.write_all(&Self::header(b'N', len))?;
-        let line = 5 + len.to_string().len() as u64;
+        // "150 " and "\n" around the decimal digits, counted without
+        // allocating (the client's work stays out of the figure).
+        let digits = len.checked_ilog10().map_or(1, |log| u64::from(log) + 1);
+        let line = 5 + digits;
         recv_discard(&mut self.stream, line + len, &mut self.scratch)?;
         Ok(())
     }

@@ -189,6 +189,18 @@ impl BaselineProcess {
         Ok(Self { proc })
     }
 
+    /// `baseline-server transfer FILE...`: the raw transfer server serving
+    /// `files`.
+    ///
+    /// # Errors
+    /// It did not start or did not say where it listens.
+    pub fn transfer<'a>(
+        bin: &str,
+        files: impl IntoIterator<Item = &'a std::ffi::OsStr>,
+    ) -> anyhow::Result<Self> {
+        Self::start(bin, std::iter::once("transfer".as_ref()).chain(files))
+    }
+
     /// Where it listens.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {

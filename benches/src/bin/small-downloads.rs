@@ -26,6 +26,7 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 use anyhow::{Context as _, ensure};
+use benches::client::greeted_session;
 use benches::server::{BaselineProcess, Server};
 
 const SIZE: usize = 4096;
@@ -56,23 +57,24 @@ fn main() -> anyhow::Result<()> {
     let helper = helper.to_str().context("a UTF-8 path to baseline-server")?;
     let root = server.root().as_os_str();
     let least = BaselineProcess::start(helper, ["least-mftp".as_ref(), root])?;
-    let plain = BaselineProcess::start(helper, ["transfer".as_ref(), file.as_os_str()])?;
+    let plain = BaselineProcess::transfer(helper, [file.as_os_str()])?;
 
     let mut plain_request = vec![b'D'];
     plain_request.extend_from_slice(&(SIZE as u64).to_le_bytes());
+    let greeting = benches::baseline::greeting();
     let mftp_request = b"download 4KiB.bin\n".as_slice();
     // "150 4096\n" and the bytes.
     let mftp_reply = SIZE + 9;
     let mut targets = [
         (
             "reference server",
-            greeted(server.addr())?,
+            greeted_session(server.addr(), &greeting)?,
             mftp_request,
             mftp_reply,
         ),
         (
             "least mftp/1 server",
-            greeted(least.addr())?,
+            greeted_session(least.addr(), &greeting)?,
             mftp_request,
             mftp_reply,
         ),
@@ -124,15 +126,5 @@ fn main() -> anyhow::Result<()> {
 fn connect(addr: std::net::SocketAddr) -> anyhow::Result<TcpStream> {
     let stream = TcpStream::connect(addr)?;
     stream.set_nodelay(true)?;
-    Ok(stream)
-}
-
-/// Connects and reads the greeting.
-fn greeted(addr: std::net::SocketAddr) -> anyhow::Result<TcpStream> {
-    let greeting = benches::baseline::greeting();
-    let mut stream = connect(addr)?;
-    let mut line = vec![0_u8; greeting.len()];
-    stream.read_exact(&mut line)?;
-    ensure!(line == greeting, "unexpected greeting");
     Ok(stream)
 }
